@@ -1,0 +1,151 @@
+"""Numba settings for every fastnn kernel, in one place.
+
+Every compiled kernel in fastnn is made by :func:`jit` below, so the choices here apply
+to all of them. They are read when :mod:`fastnn.kernels` is first imported (which
+``import fastnn`` does not do), so set the environment variables before that.
+
+Settings
+--------
+CACHE : bool
+    ``cache=True``: compiled machine code is written next to the sources
+    (``__pycache__``) so that a second process loads it instead of compiling.
+    ``FASTNN_NUMBA_CACHE=0`` turns it off.
+FASTMATH : bool or set of str
+    ``False`` by default. fastnn's loops are written so that they vectorise without
+    reassociation: the weights are stored input-major (``W.T``), which makes the hot
+    loops ``y[:] += x[i] * row[:]`` over contiguous memory, and the reductions that
+    remain are short. Without fastmath, the compiled kernels do exactly the IEEE
+    operations of the plain-Python loops in the same order, so the Numba backend
+    reproduces the plain-Python reference bit for bit in float64. Set
+    ``FASTNN_FASTMATH`` to a comma-separated list of LLVM flags (for example
+    ``contract,reassoc``) to trade that for speed; ``nnan`` and ``ninf`` are refused,
+    because fastnn relies on NaN and inf to detect a diverging run.
+ERROR_MODEL : str
+    ``"numpy"``: a division by zero gives inf or NaN, as NumPy does, instead of raising
+    ``ZeroDivisionError``; this keeps the checks out of the hot loops.
+BOUNDSCHECK : bool or None
+    ``FASTNN_BOUNDSCHECK=1`` compiles every kernel with index checks, for debugging.
+    ``None`` (the default) defers to Numba's own ``NUMBA_BOUNDSCHECK``.
+DISABLE_JIT : bool
+    True when ``NUMBA_DISABLE_JIT=1`` is set: every kernel then runs as the plain
+    Python it is written in, which is how the loop code itself is covered by tests.
+
+Threads go through :func:`threads`, a context manager that restores the previous
+count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+__all__ = [
+    "CACHE",
+    "FASTMATH",
+    "ERROR_MODEL",
+    "BOUNDSCHECK",
+    "DISABLE_JIT",
+    "jit",
+    "jit_options",
+    "threads",
+    "get_threads",
+]
+
+_FORBIDDEN_FASTMATH = {"nnan", "ninf", "fast"}
+
+
+def _env_flag(name: str, default: bool | None) -> bool | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 0 or 1, got {value!r}")
+
+
+def _env_fastmath() -> bool | set:
+    value = os.environ.get("FASTNN_FASTMATH", "").strip()
+    if value in ("", "0", "false", "off"):
+        return False
+    flags = {flag.strip() for flag in value.split(",") if flag.strip()}
+    bad = flags & _FORBIDDEN_FASTMATH
+    if bad:
+        raise ValueError(
+            f"FASTNN_FASTMATH may not contain {sorted(bad)}: fastnn needs NaN and inf to "
+            "detect a diverging run; use flags such as 'contract,reassoc,arcp,nsz,afn'"
+        )
+    return flags
+
+
+CACHE: bool = bool(_env_flag("FASTNN_NUMBA_CACHE", True))
+FASTMATH: bool | set = _env_fastmath()
+ERROR_MODEL: str = "numpy"
+BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
+DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))
+
+
+def jit_options(parallel: bool = False) -> dict:
+    """The keyword arguments that every fastnn kernel is compiled with."""
+    options = {
+        "cache": CACHE,
+        "fastmath": FASTMATH,
+        "error_model": ERROR_MODEL,
+        "nogil": True,
+    }
+    if BOUNDSCHECK is not None:
+        options["boundscheck"] = BOUNDSCHECK
+    if parallel:
+        options["parallel"] = True
+    return options
+
+
+def jit(function=None, *, parallel: bool = False):
+    """Compile ``function`` lazily with :func:`numba.njit` and fastnn's settings.
+
+    Nothing is compiled here: Numba compiles on the first call, for the argument types
+    of that call. The uncompiled function stays reachable as ``.py_func``; with
+    ``NUMBA_DISABLE_JIT=1`` the function itself is returned.
+    """
+    import numba
+
+    def decorate(func):
+        return numba.njit(**jit_options(parallel))(func)
+
+    if function is None:
+        return decorate
+    return decorate(function)
+
+
+def get_threads() -> int:
+    """The number of threads Numba's parallel kernels use now."""
+    import numba
+
+    return numba.get_num_threads()
+
+
+@contextlib.contextmanager
+def threads(n: int | None):
+    """Run the body with ``n`` Numba threads, then restore the previous count.
+
+    Parameters
+    ----------
+    n : int or None
+        Threads to use, from 1 to ``numba.config.NUMBA_NUM_THREADS`` (the cores Numba
+        started with). ``None`` leaves the count as it is.
+    """
+    if n is None:
+        yield
+        return
+    import numba
+
+    limit = numba.config.NUMBA_NUM_THREADS
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= limit:
+        raise ValueError(f"threads must be an integer from 1 to {limit}, got {n!r}")
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)

@@ -1,0 +1,464 @@
+"""The loop code of every fastnn kernel, written once.
+
+Each function here is an explicit loop in the style of the pure-list tutorial, and is
+decorated with :func:`fastnn.config.jit`. That one source serves two backends:
+
+* :mod:`fastnn.kernels.numba` calls the compiled functions;
+* :mod:`fastnn.kernels.python` calls the very same functions uncompiled, rebound so
+  that they call each other uncompiled too, on Python lists.
+
+So the functions only index (``a[i]``, ``M[r]``), take ``len()`` and do scalar
+arithmetic, which both Python lists and NumPy arrays support. They never allocate:
+outputs come in as ``out`` buffers, and ``*_into`` names say so. They do not validate
+either; the public wrappers in :mod:`fastnn.kernels.numba` and
+:mod:`fastnn.kernels.python` do that before calling them.
+
+Layout
+------
+A public weight matrix ``W`` has shape (n_out, n_in), ``W[j, i]`` connecting input
+``i`` to output ``j``. The networks store it input-major, as ``WT = W.T`` of shape
+(n_in, n_out), because then the forward pass is ``z[:] += x[i] * WT[i, :]`` over
+contiguous memory: it vectorises without reassociating a sum, and it adds the terms of
+each ``z[j]`` in the same order (i = 0, 1, ...) as ``weighted_sum(x, W[j])`` does, so
+both give the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+from fastnn.config import jit
+
+# Codes the network kernels take for their options (plain ints, frozen at compile time).
+IDENTITY, SIGMOID, RELU, SOFTMAX = 0, 1, 2, 3
+SQUARED_ERROR, CROSS_ENTROPY = 0, 1
+SGD, RMSPROP = 0, 1
+BACKPROP_GRADIENT, BACKPROP_ERROR = 0, 1
+
+
+# ---------------------------------------------------------------------------------------
+# The four tutorial helpers, and their relatives
+# ---------------------------------------------------------------------------------------
+@jit
+def weighted_sum(a, b):
+    """Running sum of ``a[i] * b[i]`` over i = 0, 1, ... (needs len(a) == len(b) >= 1)."""
+    total = a[0] * b[0]
+    for i in range(1, len(a)):
+        total += a[i] * b[i]
+    return total
+
+
+@jit
+def vector_matrix_multiply_into(a, M, out):
+    """``out[j] = weighted_sum(a, M[j])``: M has shape (n_out, n_in), a (n_in,)."""
+    for j in range(len(out)):
+        out[j] = weighted_sum(a, M[j])
+
+
+@jit
+def transposed_multiply_into(M, v, out):
+    """``out = M.T @ v`` as axpy loops over the rows of M: M (n_rows, n_cols), v (n_rows,).
+
+    ``out[c]`` accumulates ``v[r] * M[r][c]`` for r = 0, 1, ..., in that order.
+    """
+    n_cols = len(out)
+    for c in range(n_cols):
+        out[c] = 0.0
+    for r in range(len(v)):
+        vr = v[r]
+        row = M[r]
+        for c in range(n_cols):
+            out[c] += vr * row[c]
+
+
+@jit
+def outer_product_into(a, b, out):
+    """``out[i][j] = a[i] * b[j]``: out has shape (len(a), len(b))."""
+    for i in range(len(a)):
+        ai = a[i]
+        row = out[i]
+        for j in range(len(b)):
+            row[j] = ai * b[j]
+
+
+@jit
+def update_weights(W, delta, x, alpha):
+    """``W[j][i] -= alpha * (delta[j] * x[i])`` in place, without an outer matrix.
+
+    W has shape (len(delta), len(x)). This is the tutorial's
+    ``W -= alpha * outer_product(delta, x)``, element for element.
+    """
+    for j in range(len(delta)):
+        dj = delta[j]
+        row = W[j]
+        for i in range(len(x)):
+            row[i] -= alpha * (dj * x[i])
+
+
+@jit
+def accumulate_outer(G, a, b):
+    """``G[i][j] += a[i] * b[j]`` in place (a mini-batch's gradient sum)."""
+    for i in range(len(a)):
+        ai = a[i]
+        row = G[i]
+        for j in range(len(b)):
+            row[j] += ai * b[j]
+
+
+@jit
+def accumulate_vector(g, d):
+    """``g[j] += d[j]`` in place."""
+    for j in range(len(g)):
+        g[j] += d[j]
+
+
+@jit
+def update_biases(b, delta, alpha):
+    """``b[j] -= alpha * delta[j]`` in place."""
+    for j in range(len(b)):
+        b[j] -= alpha * delta[j]
+
+
+@jit
+def fill_zero(v):
+    """``v[j] = 0`` in place."""
+    for j in range(len(v)):
+        v[j] = 0.0
+
+
+@jit
+def sgd_step_vector(w, g, scale):
+    """``w[j] -= scale * g[j]`` in place."""
+    for j in range(len(w)):
+        w[j] -= scale * g[j]
+
+
+@jit
+def sgd_step(W, G, scale):
+    """Row by row :func:`sgd_step_vector`: ``W -= scale * G`` in place."""
+    for r in range(len(W)):
+        sgd_step_vector(W[r], G[r], scale)
+
+
+@jit
+def rmsprop_step_vector(w, g, v, learning_rate, rho, one_minus_rho, epsilon, inv_batch):
+    """Keras's RMSprop for one vector, updating w and v in place.
+
+    With ``grad = g[j] * inv_batch`` (g may hold a sum of m gradients, inv_batch = 1/m):
+    ``v[j] = rho * v[j] + one_minus_rho * grad**2``;
+    ``w[j] -= learning_rate * grad / sqrt(v[j] + epsilon)`` (epsilon inside the root,
+    as Keras has it, unlike PyTorch).
+    """
+    for j in range(len(w)):
+        grad = g[j] * inv_batch
+        v[j] = rho * v[j] + one_minus_rho * (grad * grad)
+        w[j] -= learning_rate * grad / math.sqrt(v[j] + epsilon)
+
+
+@jit
+def rmsprop_step(W, G, V, learning_rate, rho, one_minus_rho, epsilon, inv_batch):
+    """Row by row :func:`rmsprop_step_vector` on matrices of one shape."""
+    for r in range(len(W)):
+        rmsprop_step_vector(W[r], G[r], V[r], learning_rate, rho, one_minus_rho, epsilon, inv_batch)
+
+
+@jit
+def fill_zero_rows(G):
+    """``G[r][c] = 0`` in place."""
+    for r in range(len(G)):
+        fill_zero(G[r])
+
+
+# ---------------------------------------------------------------------------------------
+# Activations
+# ---------------------------------------------------------------------------------------
+@jit
+def sigmoid_scalar(z):
+    """``1 / (1 + exp(-z))``, in a form whose exp never overflows."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@jit
+def sigmoid_into(z, out):
+    for j in range(len(z)):
+        out[j] = sigmoid_scalar(z[j])
+
+
+@jit
+def relu_into(z, out):
+    for j in range(len(z)):
+        out[j] = z[j] if z[j] > 0 else 0.0
+
+
+@jit
+def softmax_into(z, out):
+    """``exp(z - max(z)) / sum(...)``: the max is subtracted first, so exp cannot overflow."""
+    top = z[0]
+    for j in range(1, len(z)):
+        if z[j] > top:
+            top = z[j]
+    total = 0.0
+    for j in range(len(z)):
+        out[j] = math.exp(z[j] - top)
+        total += out[j]
+    for j in range(len(z)):
+        out[j] = out[j] / total
+
+
+@jit
+def identity_into(z, out):
+    for j in range(len(z)):
+        out[j] = z[j]
+
+
+@jit
+def activate_into(z, out, activation):
+    """Apply the activation with code ``activation`` (IDENTITY, SIGMOID, RELU, SOFTMAX)."""
+    if activation == SIGMOID:
+        sigmoid_into(z, out)
+    elif activation == RELU:
+        relu_into(z, out)
+    elif activation == SOFTMAX:
+        softmax_into(z, out)
+    else:
+        identity_into(z, out)
+
+
+@jit
+def sigmoid_derivative_into(y, out):
+    """``out[j] = y[j] * (1 - y[j])``, the sigmoid's slope expressed through its output y."""
+    for j in range(len(y)):
+        out[j] = y[j] * (1.0 - y[j])
+
+
+@jit
+def relu_derivative_into(z, out):
+    """``out[j] = 1`` where ``z[j] > 0``, else 0 (z is the pre-activation)."""
+    for j in range(len(z)):
+        out[j] = 1.0 if z[j] > 0 else 0.0
+
+
+@jit
+def softmax_jacobian_into(y, out):
+    """``out[i][j] = y[i] * ((i == j) - y[j])``: the softmax's Jacobian through its output y."""
+    for i in range(len(y)):
+        row = out[i]
+        for j in range(len(y)):
+            if i == j:
+                row[j] = y[i] * (1.0 - y[j])
+            else:
+                row[j] = -(y[i] * y[j])
+
+
+@jit
+def times_derivative_into(error, z, y, activation, out):
+    """``out = error * f'(z)`` for an element-wise activation f with output y = f(z).
+
+    Sigmoid uses ``error * y * (1 - y)``, in that order, as the tutorials do.
+    """
+    if activation == SIGMOID:
+        for j in range(len(out)):
+            out[j] = error[j] * y[j] * (1.0 - y[j])
+    elif activation == RELU:
+        for j in range(len(out)):
+            out[j] = error[j] if z[j] > 0 else 0.0
+    else:
+        for j in range(len(out)):
+            out[j] = error[j]
+
+
+@jit
+def argmax(v):
+    """Index of the first largest element of v."""
+    best = 0
+    for j in range(1, len(v)):
+        if v[j] > v[best]:
+            best = j
+    return best
+
+
+# ---------------------------------------------------------------------------------------
+# Networks: forward pass, one sample's backward pass, and whole epochs
+# ---------------------------------------------------------------------------------------
+@jit
+def forward_into(weights_t, biases, activations, use_bias, x, pre, act):
+    """One sample's forward pass through every layer, into the buffers pre and act.
+
+    weights_t[l] has shape (n_in, n_out) (the transposed weights), biases[l] (n_out,);
+    pre[l] receives ``W_l a_{l-1} (+ b_l)`` and act[l] its activation.
+    """
+    for layer in range(len(weights_t)):
+        if layer == 0:
+            transposed_multiply_into(weights_t[layer], x, pre[layer])
+        else:
+            transposed_multiply_into(weights_t[layer], act[layer - 1], pre[layer])
+        if use_bias:
+            z = pre[layer]
+            b = biases[layer]
+            for j in range(len(z)):
+                z[j] += b[j]
+        activate_into(pre[layer], act[layer], activations[layer])
+
+
+@jit
+def sample_loss(y, t, loss):
+    """Half the squared error ``0.5 * sum((y - t)**2)``, or cross-entropy ``-sum(t log y)``."""
+    total = 0.0
+    if loss == CROSS_ENTROPY:
+        for j in range(len(y)):
+            if t[j] != 0:
+                total -= t[j] * math.log(max(y[j], 1e-300))
+    else:
+        for j in range(len(y)):
+            diff = y[j] - t[j]
+            total += diff * diff
+        total *= 0.5
+    return total
+
+
+@jit
+def backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta):
+    """One sample's backward pass: ``delta[l]`` = dLoss/d(pre-activation of layer l).
+
+    The output error is ``y - t``; with cross-entropy over a softmax output the output
+    delta is that error itself, otherwise it is multiplied by the activation's slope.
+    ``backprop`` says what travels back through ``W.T``: BACKPROP_GRADIENT sends the
+    delta (true backpropagation); BACKPROP_ERROR sends the error, as Rashid's network
+    does (``e_h = W_ho.T e_o``). Both read the weights before any update.
+    """
+    last = len(weights_t) - 1
+    y = act[last]
+    e = error[last]
+    for j in range(len(y)):
+        e[j] = y[j] - t[j]
+    if loss == CROSS_ENTROPY:
+        d = delta[last]
+        for j in range(len(y)):
+            d[j] = e[j]
+    else:
+        times_derivative_into(e, pre[last], y, activations[last], delta[last])
+    for layer in range(last, 0, -1):
+        if backprop == BACKPROP_ERROR:
+            vector_matrix_multiply_into(error[layer], weights_t[layer], error[layer - 1])
+        else:
+            vector_matrix_multiply_into(delta[layer], weights_t[layer], error[layer - 1])
+        times_derivative_into(error[layer - 1], pre[layer - 1], act[layer - 1],
+                              activations[layer - 1], delta[layer - 1])
+
+
+@jit
+def sgd_sample_update(weights_t, biases, use_bias, learning_rate, x, act, delta):
+    """Per-sample SGD: ``W_l -= lr * outer(delta_l, a_{l-1})`` and ``b_l -= lr * delta_l``."""
+    for layer in range(len(weights_t)):
+        if layer == 0:
+            update_weights(weights_t[layer], x, delta[layer], learning_rate)
+        else:
+            update_weights(weights_t[layer], act[layer - 1], delta[layer], learning_rate)
+        if use_bias:
+            update_biases(biases[layer], delta[layer], learning_rate)
+
+
+@jit
+def accumulate_gradients(grad_w, grad_b, x, act, delta):
+    """Add one sample's gradients to the sums grad_w[l] (n_in, n_out) and grad_b[l]."""
+    for layer in range(len(grad_w)):
+        if layer == 0:
+            accumulate_outer(grad_w[layer], x, delta[layer])
+        else:
+            accumulate_outer(grad_w[layer], act[layer - 1], delta[layer])
+        accumulate_vector(grad_b[layer], delta[layer])
+
+
+@jit
+def apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho, one_minus_rho,
+                    epsilon, batch_count, grad_w, grad_b, mean_square_w, mean_square_b, scalar):
+    """Apply a mini-batch's gradient sums, then zero the sums.
+
+    SGD: ``W -= (lr / m) * G``, as Nielsen writes it. RMSprop: Keras's update with the
+    batch-mean gradient ``G / m``. ``scalar`` is a 1-element buffer of the weights'
+    dtype, used to round ``lr / m`` and ``1 / m`` to that dtype.
+    """
+    for layer in range(len(weights_t)):
+        if optimizer == RMSPROP:
+            scalar[0] = 1.0 / batch_count
+            inv_batch = scalar[0]
+            rmsprop_step(weights_t[layer], grad_w[layer], mean_square_w[layer], learning_rate,
+                         rho, one_minus_rho, epsilon, inv_batch)
+            if use_bias:
+                rmsprop_step_vector(biases[layer], grad_b[layer], mean_square_b[layer],
+                                    learning_rate, rho, one_minus_rho, epsilon, inv_batch)
+        else:
+            scalar[0] = learning_rate / batch_count
+            scale = scalar[0]
+            sgd_step(weights_t[layer], grad_w[layer], scale)
+            if use_bias:
+                sgd_step_vector(biases[layer], grad_b[layer], scale)
+        fill_zero_rows(grad_w[layer])
+        fill_zero(grad_b[layer])
+
+
+@jit
+def train_epoch(weights_t, biases, activations, use_bias, loss, backprop, optimizer,
+                learning_rate, rho, one_minus_rho, epsilon, batch_size,
+                X, T, labels, order, pre, act, error, delta,
+                grad_w, grad_b, mean_square_w, mean_square_b, scalar):
+    """Train over ``X[order]`` once, updating weights_t and biases in place.
+
+    With batch_size 1 and SGD each sample updates the weights at once; otherwise the
+    gradients of ``batch_size`` samples are summed (the last batch may be smaller) and
+    applied by :func:`apply_gradients`. The epoch stops early, after the batch in which
+    the loss stopped being finite.
+
+    Returns
+    -------
+    loss_sum : float
+        Sum of the per-sample losses, each taken before that sample's update.
+    correct : int
+        Samples whose largest output was at their label.
+    seen : int
+        Samples processed.
+    """
+    n = len(order)
+    last = len(weights_t) - 1
+    loss_sum = 0.0
+    correct = 0
+    start = 0
+    per_sample = batch_size == 1 and optimizer == SGD
+    while start < n:
+        stop = min(start + batch_size, n)
+        for k in range(start, stop):
+            s = order[k]
+            x = X[s]
+            t = T[s]
+            forward_into(weights_t, biases, activations, use_bias, x, pre, act)
+            loss_sum += sample_loss(act[last], t, loss)
+            if argmax(act[last]) == labels[s]:
+                correct += 1
+            backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta)
+            if per_sample:
+                sgd_sample_update(weights_t, biases, use_bias, learning_rate, x, act, delta)
+            else:
+                accumulate_gradients(grad_w, grad_b, x, act, delta)
+        if not per_sample:
+            apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho,
+                            one_minus_rho, epsilon, stop - start, grad_w, grad_b,
+                            mean_square_w, mean_square_b, scalar)
+        if not loss_sum < math.inf:
+            return loss_sum, correct, stop
+        start = stop
+    return loss_sum, correct, n
+
+
+@jit
+def predict_into(weights_t, biases, activations, use_bias, X, pre, act, out):
+    """Forward every row of X; ``out[s]`` receives the output activations of sample s."""
+    last = len(weights_t) - 1
+    for s in range(len(X)):
+        forward_into(weights_t, biases, activations, use_bias, X[s], pre, act)
+        y = act[last]
+        row = out[s]
+        for j in range(len(y)):
+            row[j] = y[j]

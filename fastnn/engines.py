@@ -1,0 +1,318 @@
+"""How each backend runs a network's epochs and forward passes.
+
+An engine takes a :class:`NetworkState` (weights stored input-major as ``WT`` of shape
+(n_in, n_out), biases, optimizer state and the option codes) and runs
+
+* ``train(state, X, T, labels, order)``: one pass over ``X[order]``, updating the state
+  in place; returns ``(loss_sum, correct, seen)``;
+* ``predict_proba(state, X)``: the output activations of every row of X.
+
+The ``numba`` engine calls the compiled loops of :mod:`fastnn.kernels._loops` (a whole
+chunk of samples per call, no Python per sample); the ``python`` engine calls the same
+loops uncompiled, on Python lists; the ``numpy`` engine is a vectorised NumPy version of
+the same algorithm (per sample when the tutorial trains per sample, per mini-batch with
+matrix products otherwise).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fastnn.kernels import _loops as codes
+
+
+@dataclass
+class NetworkState:
+    """The arrays and option codes an engine works on (all arrays C-contiguous)."""
+
+    weights_t: list  # (n_in, n_out) per layer
+    biases: list  # (n_out,) per layer; zeros and never updated when use_bias is False
+    activations: np.ndarray  # int64 codes, one per layer
+    use_bias: bool
+    loss: int
+    backprop: int
+    optimizer: int
+    learning_rate: float
+    rho: float
+    epsilon: float
+    batch_size: int
+    dtype: np.dtype
+    mean_square_w: list = field(default_factory=list)
+    mean_square_b: list = field(default_factory=list)
+
+    @property
+    def sizes(self):
+        return [self.weights_t[0].shape[0]] + [w.shape[1] for w in self.weights_t]
+
+    def scalars(self):
+        """learning_rate, rho, 1 - rho and epsilon, in the state's dtype."""
+        cast = self.dtype.type
+        return cast(self.learning_rate), cast(self.rho), cast(1.0 - self.rho), cast(self.epsilon)
+
+
+def _layer_buffers(state, count=1):
+    return [np.zeros(n, dtype=state.dtype) for n in state.sizes[1:] for _ in range(count)]
+
+
+# ---------------------------------------------------------------------------------------
+# numba
+# ---------------------------------------------------------------------------------------
+class NumbaEngine:
+    """Compiled loops; buffers are allocated once per engine, outside the hot loops."""
+
+    name = "numba"
+
+    def __init__(self):
+        self._buffers = None
+        self._key = None
+
+    def _prepare(self, state):
+        key = (tuple(state.sizes), state.dtype)
+        if self._key != key:
+            sizes, dt = state.sizes, state.dtype
+            layer = lambda: tuple(np.zeros(n, dtype=dt) for n in sizes[1:])  # noqa: E731
+            self._buffers = {
+                "pre": layer(), "act": layer(), "error": layer(), "delta": layer(),
+                "grad_w": tuple(np.zeros_like(w) for w in state.weights_t),
+                "grad_b": tuple(np.zeros_like(b) for b in state.biases),
+                "scalar": np.zeros(1, dtype=dt),
+            }
+            self._key = key
+        return self._buffers
+
+    def _optimizer_state(self, state):
+        if not state.mean_square_w:  # RMSprop's v starts at 0; SGD never reads it
+            state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
+            state.mean_square_b = [np.zeros_like(b) for b in state.biases]
+        return tuple(state.mean_square_w), tuple(state.mean_square_b)
+
+    def train(self, state, X, T, labels, order):
+        b = self._prepare(state)
+        ms_w, ms_b = self._optimizer_state(state)
+        lr, rho, one_minus_rho, eps = state.scalars()
+        return codes.train_epoch(
+            tuple(state.weights_t), tuple(state.biases), state.activations, state.use_bias,
+            state.loss, state.backprop, state.optimizer, lr, rho, one_minus_rho, eps,
+            state.batch_size, X, T, labels, order, b["pre"], b["act"], b["error"],
+            b["delta"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"],
+        )
+
+    def predict_proba(self, state, X):
+        b = self._prepare(state)
+        out = np.empty((len(X), state.sizes[-1]), dtype=state.dtype)
+        codes.predict_into(tuple(state.weights_t), tuple(state.biases), state.activations,
+                           state.use_bias, X, b["pre"], b["act"], out)
+        return out
+
+    def compile(self, state, X, T, labels):
+        """Compile (or load from cache) both kernels for these types; returns seconds."""
+        start = time.perf_counter()
+        self.train(state, X[:0], T[:0], labels[:0], np.zeros(0, dtype=np.int64))
+        self.predict_proba(state, X[:0])
+        return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------
+# python
+# ---------------------------------------------------------------------------------------
+class _RowsAsLists:
+    """``rows[s]`` is ``array[s].tolist()``: one sample at a time, as Python floats."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def __len__(self):
+        return len(self.array)
+
+    def __getitem__(self, s):
+        return self.array[s].tolist()
+
+
+class PythonEngine:
+    """The loops of :mod:`fastnn.kernels._loops` uncompiled, on Python lists."""
+
+    name = "python"
+
+    def __init__(self):
+        from fastnn.kernels.python import loops
+
+        self.loops = loops
+
+    def _lists(self, state):
+        zeros = lambda: [[0.0] * n for n in state.sizes[1:]]  # noqa: E731
+        return {
+            "weights_t": [w.tolist() for w in state.weights_t],
+            "biases": [b.tolist() for b in state.biases],
+            "pre": zeros(), "act": zeros(), "error": zeros(), "delta": zeros(),
+        }
+
+    def _store(self, state, lists):
+        for w, w_list in zip(state.weights_t, lists["weights_t"]):
+            w[...] = w_list
+        for b, b_list in zip(state.biases, lists["biases"]):
+            b[...] = b_list
+
+    def train(self, state, X, T, labels, order):
+        lists = self._lists(state)
+        if not state.mean_square_w:
+            state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
+            state.mean_square_b = [np.zeros_like(b) for b in state.biases]
+        ms_w = [m.tolist() for m in state.mean_square_w]
+        ms_b = [m.tolist() for m in state.mean_square_b]
+        grad_w = [[[0.0] * w.shape[1] for _ in range(w.shape[0])] for w in state.weights_t]
+        grad_b = [[0.0] * len(b) for b in state.biases]
+        result = self.loops.train_epoch(
+            lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
+            state.loss, state.backprop, state.optimizer, float(state.learning_rate),
+            float(state.rho), float(1.0 - state.rho), float(state.epsilon), state.batch_size,
+            _RowsAsLists(X), _RowsAsLists(T), labels.tolist(), order.tolist(),
+            lists["pre"], lists["act"], lists["error"], lists["delta"], grad_w, grad_b,
+            ms_w, ms_b, [0.0],
+        )
+        self._store(state, lists)
+        for m, m_list in zip(state.mean_square_w + state.mean_square_b, ms_w + ms_b):
+            m[...] = m_list
+        return result
+
+    def predict_proba(self, state, X):
+        lists = self._lists(state)
+        out = [[0.0] * state.sizes[-1] for _ in range(len(X))]
+        self.loops.predict_into(lists["weights_t"], lists["biases"], state.activations.tolist(),
+                                state.use_bias, _RowsAsLists(X), lists["pre"], lists["act"], out)
+        return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])
+
+    def compile(self, state, X, T, labels):
+        return 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# numpy
+# ---------------------------------------------------------------------------------------
+def _activate(Z, code):
+    from fastnn.kernels.numpy import sigmoid_array, softmax_array
+
+    if code == codes.SIGMOID:
+        return sigmoid_array(Z)
+    if code == codes.RELU:
+        return np.maximum(Z, 0)
+    if code == codes.SOFTMAX:
+        return softmax_array(Z)
+    return Z
+
+
+def _times_derivative(E, Z, Y, code):
+    if code == codes.SIGMOID:
+        return E * Y * (1 - Y)
+    if code == codes.RELU:
+        return np.where(Z > 0, E, 0)
+    return E
+
+
+class NumpyEngine:
+    """Vectorised NumPy: per-sample vectors for per-sample SGD, matrices per mini-batch."""
+
+    name = "numpy"
+
+    def _forward(self, state, A):
+        """Pre-activations and activations of every layer; A is (n_in,) or (m, n_in)."""
+        pre, act = [], []
+        for WT, b, code in zip(state.weights_t, state.biases, state.activations):
+            Z = A @ WT
+            if state.use_bias:
+                Z = Z + b
+            A = _activate(Z, code)
+            pre.append(Z)
+            act.append(A)
+        return pre, act
+
+    def _backward(self, state, T, pre, act):
+        last = len(state.weights_t) - 1
+        E = act[last] - T
+        if state.loss == codes.CROSS_ENTROPY:
+            D = E
+        else:
+            D = _times_derivative(E, pre[last], act[last], state.activations[last])
+        deltas = [D]
+        for layer in range(last, 0, -1):
+            sent = E if state.backprop == codes.BACKPROP_ERROR else D
+            E = sent @ state.weights_t[layer].T
+            D = _times_derivative(E, pre[layer - 1], act[layer - 1], state.activations[layer - 1])
+            deltas.append(D)
+        return deltas[::-1]
+
+    @staticmethod
+    def _loss_and_correct(state, Y, T, labels):
+        if state.loss == codes.CROSS_ENTROPY:
+            losses = -np.sum(np.where(T != 0, T * np.log(np.maximum(Y, 1e-300)), 0.0), axis=-1)
+        else:
+            losses = 0.5 * np.sum((Y - T) ** 2, axis=-1)
+        return float(np.sum(losses)), int(np.sum(np.argmax(Y, axis=-1) == labels))
+
+    def train(self, state, X, T, labels, order):
+        lr, rho, one_minus_rho, eps = state.scalars()
+        per_sample = state.batch_size == 1 and state.optimizer == codes.SGD
+        if state.optimizer == codes.RMSPROP and not state.mean_square_w:
+            state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
+            state.mean_square_b = [np.zeros_like(b) for b in state.biases]
+        loss_sum, correct, n = 0.0, 0, len(order)
+        step = 1 if per_sample else state.batch_size
+        for start in range(0, n, step):
+            idx = order[start:start + step]
+            A0, T_batch = X[idx], T[idx]
+            if per_sample:
+                A0, T_batch = A0[0], T_batch[0]
+            pre, act = self._forward(state, A0)
+            batch_loss, batch_correct = self._loss_and_correct(state, act[-1], T_batch, labels[idx])
+            loss_sum += batch_loss
+            correct += batch_correct
+            deltas = self._backward(state, T_batch, pre, act)
+            inputs = [A0] + act[:-1]
+            for layer, (A, D) in enumerate(zip(inputs, deltas)):
+                WT, b = state.weights_t[layer], state.biases[layer]
+                if per_sample:
+                    WT -= lr * np.outer(A, D)
+                    if state.use_bias:
+                        b -= lr * D
+                    continue
+                m = len(idx)
+                G, g = A.T @ D, D.sum(axis=0)
+                if state.optimizer == codes.RMSPROP:
+                    inv = state.dtype.type(1.0 / m)
+                    pairs = [(WT, G, state.mean_square_w[layer])]
+                    if state.use_bias:
+                        pairs.append((b, g, state.mean_square_b[layer]))
+                    for w, grad_sum, v in pairs:
+                        grad = grad_sum * inv
+                        v *= rho
+                        v += one_minus_rho * (grad * grad)
+                        w -= lr * grad / np.sqrt(v + eps)
+                else:
+                    scale = state.dtype.type(lr / m)
+                    WT -= scale * G
+                    if state.use_bias:
+                        b -= scale * g
+            if not loss_sum < np.inf:
+                return loss_sum, correct, min(start + step, n)
+        return loss_sum, correct, n
+
+    def predict_proba(self, state, X):
+        return self._forward(state, X)[1][-1]
+
+    def compile(self, state, X, T, labels):
+        return 0.0
+
+
+ENGINES = {"python": PythonEngine, "numpy": NumpyEngine, "numba": NumbaEngine}
+
+
+def make_engine(backend: str):
+    """A new engine for ``backend`` ('python', 'numpy' or 'numba')."""
+    try:
+        return ENGINES[backend]()
+    except KeyError:
+        raise ValueError(
+            f"backend must be one of {', '.join(map(repr, ENGINES))}, got {backend!r}"
+        ) from None

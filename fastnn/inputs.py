@@ -1,0 +1,98 @@
+"""Turning what users pass to ``fit``/``predict`` into the arrays the engines take.
+
+The checks here produce the messages for the mistakes the Keras tutorial walks
+through: images of shape (n, 28, 28) (accepted and flattened), labels of the wrong
+shape, labels out of range, NaN or inf in the inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fastnn import preprocessing
+
+#: input_scaling name -> (low, high) for :func:`fastnn.preprocessing.scale`, or None (raw).
+SCALINGS = {"unit": (0.0, 1.0), "rashid": (0.01, 1.0), "raw": None}
+
+
+def prepare_images(x, n_inputs, scaling, dtype):
+    """Images or feature rows as a C-contiguous (n, n_inputs) array of ``dtype``.
+
+    (n, h, w) images with ``h * w == n_inputs`` are flattened. Integer input (uint8
+    pixels) is scaled as ``scaling`` says; float input is taken as already prepared,
+    cast to ``dtype`` and checked to be finite.
+    """
+    x = np.asarray(x)
+    if x.ndim == 3 and x.shape[1] * x.shape[2] == n_inputs:
+        x = preprocessing.flatten(x)
+    elif x.ndim == 1 and x.shape[0] == n_inputs:
+        raise ValueError(
+            f"x has shape {x.shape}: one sample of {n_inputs} values. Pass a batch of shape "
+            f"(n, {n_inputs}); for a single image use x[None, :] or x.reshape(1, -1)"
+        )
+    if x.ndim != 2 or x.shape[1] != n_inputs:
+        raise ValueError(
+            f"x has shape {x.shape}, but this network takes (n, {n_inputs}) rows "
+            f"(or (n, 28, 28) images, which it flattens); reshape with "
+            f"x.reshape(len(x), {n_inputs})"
+        )
+    if x.dtype.kind in "biu":
+        if x.size and (x.min() < 0 or x.max() > 255):
+            raise ValueError(
+                f"integer inputs are read as 0-255 pixels, but x holds values from {x.min()} "
+                f"to {x.max()}; pass floats if they are already prepared"
+            )
+        bounds = SCALINGS[scaling]
+        if bounds is None:
+            x = x.astype(dtype)
+        else:
+            x = preprocessing.scale(x, bounds[0], bounds[1], dtype=dtype)
+    elif x.dtype.kind == "f":
+        x = x.astype(dtype, copy=False)
+        if not np.all(np.isfinite(x)):
+            bad = np.argwhere(~np.isfinite(x))[0]
+            raise ValueError(
+                f"x holds {x[tuple(bad)]} at index {tuple(int(i) for i in bad)}; inputs must "
+                "be finite (replace or drop the NaN/inf values)"
+            )
+    else:
+        raise TypeError(f"x must hold numbers, got dtype {x.dtype}")
+    return np.ascontiguousarray(x)
+
+
+def prepare_targets(y, n_classes, off, on, dtype):
+    """Labels (n,) or targets (n, n_classes) as (targets, int64 labels).
+
+    Integer labels are checked to be in 0..n_classes-1 and encoded one-hot with
+    ``off``/``on``. A float (n, n_classes) array is taken as the targets themselves
+    (its labels are the argmax of each row).
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim == 1:
+        if y.dtype.kind == "f":
+            if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+                raise ValueError("y is a float vector with non-integer values; labels must be "
+                                 "integers 0..%d" % (n_classes - 1))
+            y = y.astype(np.int64)
+        elif y.dtype.kind not in "biu":
+            raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+        labels = y.astype(np.int64)
+        bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+        if bad.size:
+            raise ValueError(
+                f"label {labels[bad[0]]} at index {bad[0]} is out of range: this network has "
+                f"{n_classes} outputs, so labels must be 0..{n_classes - 1}"
+            )
+        targets = preprocessing.one_hot(labels, n_classes=n_classes, off=off, on=on, dtype=dtype)
+        return np.ascontiguousarray(targets), labels
+    if y.ndim == 2 and y.shape[1] == n_classes:
+        targets = np.ascontiguousarray(y, dtype=dtype)
+        if not np.all(np.isfinite(targets)):
+            raise ValueError("y holds NaN or inf; targets must be finite")
+        return targets, np.argmax(targets, axis=1).astype(np.int64)
+    raise ValueError(
+        f"y has shape {y.shape}, but this network needs labels of shape (n,) with values "
+        f"0..{n_classes - 1}, or one-hot targets of shape (n, {n_classes})"
+    )

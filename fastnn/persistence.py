@@ -1,0 +1,91 @@
+"""Saving and loading networks as .npz files.
+
+A saved network holds its hyper-parameters (as JSON), its weights in the public
+(n_out, n_in) orientation, its biases, RMSprop's running mean squares, its history and
+the state of its random generator, so that a loaded network predicts exactly as the
+saved one did and can go on training.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+
+
+def atomic_write(path, write):
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place.
+
+    On any error the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_network(net, path):
+    """Write ``net`` to ``path`` atomically; returns the path."""
+    state = net._state
+    arrays = {
+        "format_version": np.array(FORMAT_VERSION),
+        "params": np.array(json.dumps(net.get_params())),
+        "history": np.array(json.dumps(net.history_)),
+        "rng_state": np.array(json.dumps(net.rng.bit_generator.state)),
+    }
+    for layer, (w, b) in enumerate(zip(net.weights, state.biases)):
+        arrays[f"weights_{layer}"] = w
+        arrays[f"biases_{layer}"] = b
+    for layer, (mw, mb) in enumerate(zip(state.mean_square_w, state.mean_square_b)):
+        arrays[f"mean_square_w_{layer}"] = mw
+        arrays[f"mean_square_b_{layer}"] = mb
+    return atomic_write(path, lambda file: np.savez(file, **arrays))
+
+
+def load(path):
+    """Load a network written by :meth:`Network.save`.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a fastnn network file.
+    """
+    from fastnn.network import Network
+
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            contents = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError) as error:
+        raise ValueError(f"{path} is not a readable .npz network file: {error}") from error
+    if "params" not in contents or "format_version" not in contents:
+        raise ValueError(f"{path} is an .npz file but not a fastnn network (no 'params' entry)")
+    if int(contents["format_version"]) > FORMAT_VERSION:
+        raise ValueError(f"{path} was written by a newer fastnn (format "
+                         f"{int(contents['format_version'])}); upgrade fastnn to read it")
+    net = Network(**json.loads(str(contents["params"])))
+    net.weights = [contents[f"weights_{layer}"] for layer in range(len(net.sizes) - 1)]
+    for target, layer in zip(net._state.biases, range(len(net.sizes) - 1)):
+        target[...] = contents[f"biases_{layer}"]
+    if "mean_square_w_0" in contents:
+        net._state.mean_square_w = [contents[f"mean_square_w_{layer}"].copy()
+                                    for layer in range(len(net.sizes) - 1)]
+        net._state.mean_square_b = [contents[f"mean_square_b_{layer}"].copy()
+                                    for layer in range(len(net.sizes) - 1)]
+    net.history_ = json.loads(str(contents["history"]))
+    net.rng.bit_generator.state = json.loads(str(contents["rng_state"]))
+    return net

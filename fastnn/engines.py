@@ -252,6 +252,11 @@ class NumpyEngine:
         return float(np.sum(losses)), int(np.sum(np.argmax(Y, axis=-1) == labels))
 
     def train(self, state, X, T, labels, order):
+        # A diverging run overflows; the training loop detects that from the loss.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._train(state, X, T, labels, order)
+
+    def _train(self, state, X, T, labels, order):
         lr, rho, one_minus_rho, eps = state.scalars()
         per_sample = state.batch_size == 1 and state.optimizer == codes.SGD
         if state.optimizer == codes.RMSPROP and not state.mean_square_w:

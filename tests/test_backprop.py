@@ -1,0 +1,139 @@
+"""The network kernels: gradients against finite differences, fused epochs against steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastnn.kernels import _loops as compiled
+from fastnn.kernels.python import loops as uncompiled
+
+LOOPS = {"numba": compiled, "python": uncompiled}
+
+
+def small_network(activations, sizes=(6, 5, 4), seed=0):
+    rng = np.random.default_rng(seed)
+    weights_t = tuple(rng.normal(0, 0.8, (n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    biases = tuple(rng.normal(0, 0.5, n) for n in sizes[1:])
+    layer = lambda: tuple(np.zeros(n) for n in sizes[1:])  # noqa: E731
+    buffers = dict(pre=layer(), act=layer(), error=layer(), delta=layer())
+    codes = np.array(activations, dtype=np.int64)
+    x = rng.uniform(0, 1, sizes[0])
+    t = np.zeros(sizes[-1])
+    t[1] = 1.0
+    return weights_t, biases, codes, x, t, buffers
+
+
+def loss_at(loops, weights_t, biases, codes, x, t, loss, buffers):
+    loops.forward_into(weights_t, biases, codes, True, x, buffers["pre"], buffers["act"])
+    return loops.sample_loss(buffers["act"][-1], t, loss)
+
+
+@pytest.mark.parametrize("backend", ["numba", "python"])
+@pytest.mark.parametrize("activations,loss", [
+    ((compiled.SIGMOID, compiled.SIGMOID), compiled.SQUARED_ERROR),
+    ((compiled.RELU, compiled.SOFTMAX), compiled.CROSS_ENTROPY),
+    ((compiled.SIGMOID, compiled.RELU, compiled.IDENTITY), compiled.SQUARED_ERROR),
+])
+def test_gradients_match_central_differences(backend, activations, loss):
+    loops = LOOPS[backend]
+    sizes = (6, 5, 4) if len(activations) == 2 else (6, 5, 5, 4)
+    weights_t, biases, codes, x, t, buffers = small_network(activations, sizes)
+    loss_at(loops, weights_t, biases, codes, x, t, loss, buffers)
+    loops.backward_into(weights_t, codes, loss, compiled.BACKPROP_GRADIENT, t, buffers["pre"],
+                        buffers["act"], buffers["error"], buffers["delta"])
+    inputs = [x] + [a.copy() for a in buffers["act"][:-1]]
+    deltas = [d.copy() for d in buffers["delta"]]
+    h = 1e-6
+    for layer, WT in enumerate(weights_t):
+        analytic = np.outer(inputs[layer], deltas[layer])  # dLoss/dWT[i, j]
+        numeric = np.empty_like(WT)
+        for index in np.ndindex(WT.shape):
+            saved = WT[index]
+            WT[index] = saved + h
+            up = loss_at(loops, weights_t, biases, codes, x, t, loss, buffers)
+            WT[index] = saved - h
+            down = loss_at(loops, weights_t, biases, codes, x, t, loss, buffers)
+            WT[index] = saved
+            numeric[index] = (up - down) / (2 * h)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+        bias_numeric = np.empty_like(biases[layer])
+        for j in range(len(bias_numeric)):
+            saved = biases[layer][j]
+            biases[layer][j] = saved + h
+            up = loss_at(loops, weights_t, biases, codes, x, t, loss, buffers)
+            biases[layer][j] = saved - h
+            down = loss_at(loops, weights_t, biases, codes, x, t, loss, buffers)
+            biases[layer][j] = saved
+            bias_numeric[j] = (up - down) / (2 * h)
+        np.testing.assert_allclose(deltas[layer], bias_numeric, rtol=1e-6, atol=1e-8)
+
+
+def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1, (n, sizes[0]))
+    labels = rng.integers(0, sizes[-1], n)
+    T = np.eye(sizes[-1])[labels]
+    return X, T, labels.astype(np.int64)
+
+
+def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer, buffers):
+    grad_w = tuple(np.zeros_like(w) for w in weights_t)
+    grad_b = tuple(np.zeros_like(b) for b in biases)
+    ms_w = tuple(np.zeros_like(w) for w in weights_t)
+    ms_b = tuple(np.zeros_like(b) for b in biases)
+    return loops.train_epoch(weights_t, biases, codes, True, compiled.SQUARED_ERROR,
+                             compiled.BACKPROP_GRADIENT, optimizer, 0.5, 0.9, 0.1, 1e-7,
+                             batch_size, X, T, labels, order, buffers["pre"], buffers["act"],
+                             buffers["error"], buffers["delta"], grad_w, grad_b, ms_w, ms_b,
+                             np.zeros(1))
+
+
+def test_fused_epoch_equals_per_sample_steps():
+    weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
+    X, T, labels = epoch_arrays()
+    order = np.arange(len(X), dtype=np.int64)
+    fused_w = tuple(w.copy() for w in weights_t)
+    fused_b = tuple(b.copy() for b in biases)
+    run_epoch(compiled, fused_w, fused_b, codes, X, T, labels, order, 1, compiled.SGD, buffers)
+    for s in order:  # the same steps, one compiled call each, driven from Python
+        compiled.forward_into(weights_t, biases, codes, True, X[s], buffers["pre"], buffers["act"])
+        compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
+                               T[s], buffers["pre"], buffers["act"], buffers["error"], buffers["delta"])
+        compiled.sgd_sample_update(weights_t, biases, True, 0.5, X[s], buffers["act"], buffers["delta"])
+    for got, expected in zip(fused_w + fused_b, weights_t + biases):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("optimizer", [compiled.SGD, compiled.RMSPROP])
+def test_compiled_epoch_is_bitwise_the_python_loops(optimizer):
+    weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
+    X, T, labels = epoch_arrays()
+    order = np.random.default_rng(5).permutation(len(X))
+    results = {}
+    for name, loops in LOOPS.items():
+        w = tuple(a.copy() for a in weights_t)
+        b = tuple(a.copy() for a in biases)
+        stats = run_epoch(loops, w, b, codes, X, T, labels, order, 8, optimizer, buffers)
+        results[name] = (w, b, stats)
+    for got, expected in zip(results["numba"][0] + results["numba"][1],
+                             results["python"][0] + results["python"][1]):
+        np.testing.assert_array_equal(got, expected)
+    assert results["numba"][2][1:] == results["python"][2][1:]
+    assert results["numba"][2][0] == pytest.approx(results["python"][2][0], rel=1e-12)
+
+
+def test_epoch_stops_when_the_loss_stops_being_finite():
+    weights_t, biases, codes, _, _, buffers = small_network((compiled.IDENTITY, compiled.IDENTITY))
+    X, T, labels = epoch_arrays(n=200)
+    X *= 1e3
+    weights_t = tuple(w * 1e3 for w in weights_t)
+    grad_w = tuple(np.zeros_like(w) for w in weights_t)
+    grad_b = tuple(np.zeros_like(b) for b in biases)
+    loss_sum, _, seen = compiled.train_epoch(
+        weights_t, biases, codes, True, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
+        compiled.SGD, 1e3, 0.9, 0.1, 1e-7, 1, X, T, labels, np.arange(200, dtype=np.int64),
+        buffers["pre"], buffers["act"], buffers["error"], buffers["delta"], grad_w, grad_b,
+        grad_w, grad_b, np.zeros(1))
+    assert not np.isfinite(loss_sum)
+    assert seen < 200

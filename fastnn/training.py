@@ -109,11 +109,13 @@ def run_fit(net, X, T, labels, epochs, validation, shuffle, verbose, callback, c
             snapshot = net._snapshot()
             loss_sum, correct, seen = 0.0, 0, 0
             bar = _progress_bar(n, epoch, last_epoch, verbose)
-            start_time = time.perf_counter()
+            seconds = 0.0  # in the engine only: not the progress bar or the callback
             try:
                 for start in range(0, n, chunk):
+                    chunk_start = time.perf_counter()
                     part_loss, part_correct, part_seen = engine.train(
                         state, X, T, labels, order[start:start + chunk])
+                    seconds += time.perf_counter() - chunk_start
                     loss_sum += part_loss
                     correct += int(part_correct)
                     seen += int(part_seen)
@@ -126,7 +128,6 @@ def run_fit(net, X, T, labels, epochs, validation, shuffle, verbose, callback, c
                         callback(net, epoch, seen)
             finally:
                 bar.close()
-            seconds = time.perf_counter() - start_time
             record = {
                 "loss": loss_sum / max(seen, 1),
                 "accuracy": correct / max(seen, 1),

@@ -347,3 +347,36 @@ class KernelBackend:
     def _fill_zero(self, out):
         for j in range(len(out)):
             out[j] = 0.0
+
+
+def as_float_array(value, name, ndim):
+    """``value`` as a float32 or float64 array of ``ndim`` dimensions (ints become float64)."""
+    array = np.asarray(value)
+    if array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    elif array.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must hold numbers (float32 or float64), got dtype {array.dtype}")
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
+    return array
+
+
+class ArrayInputs:
+    """Input handling of the array backends (numpy, numba): NumPy arrays in and out."""
+
+    def _vector(self, v, name):
+        return as_float_array(v, name, 1)
+
+    def _matrix(self, M, name):
+        return as_float_array(M, name, 2)
+
+    def _empty(self, shape, like):
+        return np.empty(shape, dtype=like.dtype)
+
+    def _check_inplace(self, target, name):
+        if not isinstance(target, np.ndarray):
+            raise TypeError(
+                f"{name} is modified in place, so the {self.name} backend needs it as a NumPy "
+                f"float array, got {type(target).__name__}; pass np.asarray({name}, dtype=float)"
+            )
+        super()._check_inplace(target, name)

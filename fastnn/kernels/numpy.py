@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastnn.kernels._api import PUBLIC_KERNELS, KernelBackend, export
-from fastnn.kernels.numba import as_float_array
+from fastnn.kernels._api import PUBLIC_KERNELS, ArrayInputs, KernelBackend, export
 
 __all__ = list(PUBLIC_KERNELS) + ["sigmoid_array"]
 
@@ -41,25 +40,8 @@ def softmax_array(z, out=None, axis=-1):
     return out
 
 
-class NumpyBackend(KernelBackend):
+class NumpyBackend(ArrayInputs, KernelBackend):
     name = "numpy"
-
-    def _vector(self, v, name):
-        return as_float_array(v, name, 1)
-
-    def _matrix(self, M, name):
-        return as_float_array(M, name, 2)
-
-    def _empty(self, shape, like):
-        return np.empty(shape, dtype=like.dtype)
-
-    def _check_inplace(self, target, name):
-        if not isinstance(target, np.ndarray):
-            raise TypeError(
-                f"{name} is modified in place, so the numpy backend needs it as a NumPy "
-                f"float array, got {type(target).__name__}; pass np.asarray({name}, dtype=float)"
-            )
-        super()._check_inplace(target, name)
 
     def _weighted_sum(self, a, b):
         return np.dot(a, b)

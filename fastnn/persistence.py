@@ -9,33 +9,13 @@ saved one did and can go on training.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from fastnn.fileio import atomic_write
+
 FORMAT_VERSION = 1
-
-
-def atomic_write(path, write):
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place.
-
-    On any error the temporary file is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save_network(net, path):
@@ -53,7 +33,11 @@ def save_network(net, path):
     for layer, (mw, mb) in enumerate(zip(state.mean_square_w, state.mean_square_b)):
         arrays[f"mean_square_w_{layer}"] = mw
         arrays[f"mean_square_b_{layer}"] = mb
-    return atomic_write(path, lambda file: np.savez(file, **arrays))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as file:
+        np.savez(file, **arrays)
+    return path
 
 
 def load(path):

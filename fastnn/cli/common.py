@@ -1,13 +1,10 @@
-"""What the training and inference commands share: choosing and loading the dataset."""
+"""What the training and inference commands share: the dataset options and loading."""
 
 from __future__ import annotations
 
-from fastnn.cli.data import _add_source_options
+from fastnn.cli.data import add_source_options
 
-
-def add_source_options(parser) -> None:
-    """``--data-dir``, ``--no-download`` and ``--fashion``, as ``fastnn data`` has them."""
-    _add_source_options(parser, defaults=True)
+__all__ = ["add_source_options", "load_dataset"]
 
 
 def load_dataset(args):

@@ -43,7 +43,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--eval-every", type=int, metavar="N",
                         help="print the test accuracy after every N training images")
     parser.add_argument("--save", metavar="PATH", help="write the trained network here (.npz)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (the epoch lines stay)")
     add_source_options(parser)
     parser.set_defaults(func=run)
 
@@ -79,7 +79,7 @@ def run(args) -> int:
 
     start = time.perf_counter()
     try:
-        history = net.fit(x_train, y_train, epochs=epochs, verbose=0 if args.quiet else 1,
+        history = net.fit(x_train, y_train, epochs=epochs, verbose=2 if args.quiet else 1,
                           callback=callback, callback_every=args.eval_every)
     except TrainingDivergedError as error:
         raise ValueError(f"{error}{' Nothing was saved.' if args.save else ''}") from error

@@ -287,7 +287,8 @@ class Network:
             Default: True for mini-batches (batch_size > 1), False for per-sample
             training, as the per-sample tutorials take the images in file order.
         verbose : int
-            0 silent; 1 a progress bar per epoch and a line per epoch.
+            0 silent; 1 a progress bar per epoch and a line per epoch; 2 the lines only
+            (as in Keras).
         callback : callable, optional
             ``callback(net, epoch, seen)`` is called after every ``callback_every``
             samples of an epoch (a multiple of batch_size).

@@ -64,7 +64,7 @@ def _progress_bar(total, epoch, epochs, verbose):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="img", unit_scale=True,
-                disable=verbose < 1, leave=False, file=sys.stderr, dynamic_ncols=True)
+                disable=verbose != 1, leave=False, file=sys.stderr, dynamic_ncols=True)
 
 
 def _epoch_line(epoch, epochs, record):

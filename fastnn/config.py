@@ -9,7 +9,9 @@ Settings
 CACHE : bool
     ``cache=True``: compiled machine code is written next to the sources
     (``__pycache__``) so that a second process loads it instead of compiling.
-    ``FASTNN_NUMBA_CACHE=0`` turns it off.
+    ``FASTNN_NUMBA_CACHE=0`` turns it off. It is off whenever FASTMATH is set: Numba's
+    cache does not key its entries on the fastmath flags, so a cached exact kernel
+    would be loaded for a fastmath run, or the other way round.
 FASTMATH : bool or set of str
     ``False`` by default. fastnn's loops are written so that they vectorise without
     reassociation: the weights are stored input-major (``W.T``), which makes the hot
@@ -79,8 +81,8 @@ def _env_fastmath() -> bool | set:
     return flags
 
 
-CACHE: bool = bool(_env_flag("FASTNN_NUMBA_CACHE", True))
 FASTMATH: bool | set = _env_fastmath()
+CACHE: bool = bool(_env_flag("FASTNN_NUMBA_CACHE", True)) and not FASTMATH
 ERROR_MODEL: str = "numpy"
 BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
 DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))

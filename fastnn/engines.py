@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fastnn.kernels import _loops as codes
+from fastnn.memory import aligned_copy
 
 
 @dataclass
@@ -76,7 +77,8 @@ class NumbaEngine:
             layer = lambda: tuple(np.zeros(n, dtype=dt) for n in sizes[1:])  # noqa: E731
             self._buffers = {
                 "pre": layer(), "act": layer(), "error": layer(), "delta": layer(),
-                "grad_w": tuple(np.zeros_like(w) for w in state.weights_t),
+                "pending_input": tuple(np.zeros(n, dtype=dt) for n in sizes[:-1]),
+                "grad_w": tuple(aligned_copy(np.zeros_like(w)) for w in state.weights_t),
                 "grad_b": tuple(np.zeros_like(b) for b in state.biases),
                 "scalar": np.zeros(1, dtype=dt),
             }
@@ -85,7 +87,7 @@ class NumbaEngine:
 
     def _optimizer_state(self, state):
         if not state.mean_square_w:  # RMSprop's v starts at 0; SGD never reads it
-            state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
+            state.mean_square_w = [aligned_copy(np.zeros_like(w)) for w in state.weights_t]
             state.mean_square_b = [np.zeros_like(b) for b in state.biases]
         return tuple(state.mean_square_w), tuple(state.mean_square_b)
 
@@ -97,7 +99,7 @@ class NumbaEngine:
             tuple(state.weights_t), tuple(state.biases), state.activations, state.use_bias,
             state.loss, state.backprop, state.optimizer, lr, rho, one_minus_rho, eps,
             state.batch_size, X, T, labels, order, b["pre"], b["act"], b["error"],
-            b["delta"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"],
+            b["delta"], b["pending_input"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"],
         )
 
     def predict_proba(self, state, X):
@@ -169,8 +171,8 @@ class PythonEngine:
             state.loss, state.backprop, state.optimizer, float(state.learning_rate),
             float(state.rho), float(1.0 - state.rho), float(state.epsilon), state.batch_size,
             _RowsAsLists(X), _RowsAsLists(T), labels.tolist(), order.tolist(),
-            lists["pre"], lists["act"], lists["error"], lists["delta"], grad_w, grad_b,
-            ms_w, ms_b, [0.0],
+            lists["pre"], lists["act"], lists["error"], lists["delta"],
+            [[0.0] * n for n in state.sizes[:-1]], grad_w, grad_b, ms_w, ms_b, [0.0],
         )
         self._store(state, lists)
         for m, m_list in zip(state.mean_square_w + state.mean_square_b, ms_w + ms_b):

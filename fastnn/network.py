@@ -17,6 +17,7 @@ import numpy as np
 from fastnn import inputs
 from fastnn.engines import NetworkState, make_engine
 from fastnn.kernels import _loops as codes
+from fastnn.memory import aligned_copy
 from fastnn.training import TrainingDivergedError, run_fit
 
 ACTIVATIONS = {"identity": codes.IDENTITY, "sigmoid": codes.SIGMOID, "relu": codes.RELU,
@@ -195,7 +196,7 @@ class Network:
         weights_t, biases = [], []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
             W, b = self._draw_layer(n_in, n_out)
-            weights_t.append(np.ascontiguousarray(W.T, dtype=dt))
+            weights_t.append(aligned_copy(W.T, dt))
             biases.append(np.asarray(b, dtype=dt))
         return NetworkState(
             weights_t=weights_t, biases=biases,

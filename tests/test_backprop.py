@@ -77,6 +77,10 @@ def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
     return X, T, labels.astype(np.int64)
 
 
+def pending_inputs(weights_t):
+    return tuple(np.zeros(len(w)) for w in weights_t)
+
+
 def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer, buffers):
     grad_w = tuple(np.zeros_like(w) for w in weights_t)
     grad_b = tuple(np.zeros_like(b) for b in biases)
@@ -85,8 +89,8 @@ def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, 
     return loops.train_epoch(weights_t, biases, codes, True, compiled.SQUARED_ERROR,
                              compiled.BACKPROP_GRADIENT, optimizer, 0.5, 0.9, 0.1, 1e-7,
                              batch_size, X, T, labels, order, buffers["pre"], buffers["act"],
-                             buffers["error"], buffers["delta"], grad_w, grad_b, ms_w, ms_b,
-                             np.zeros(1))
+                             buffers["error"], buffers["delta"], pending_inputs(weights_t),
+                             grad_w, grad_b, ms_w, ms_b, np.zeros(1))
 
 
 def test_fused_epoch_equals_per_sample_steps():
@@ -100,13 +104,15 @@ def test_fused_epoch_equals_per_sample_steps():
         compiled.forward_into(weights_t, biases, codes, True, X[s], buffers["pre"], buffers["act"])
         compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
                                T[s], buffers["pre"], buffers["act"], buffers["error"], buffers["delta"])
-        compiled.sgd_sample_update(weights_t, biases, True, 0.5, X[s], buffers["act"], buffers["delta"])
+        inputs = (X[s],) + buffers["act"][:-1]
+        compiled.sgd_sample_update(weights_t, biases, True, 0.5, inputs, buffers["delta"])
     for got, expected in zip(fused_w + fused_b, weights_t + biases):
         np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("optimizer", [compiled.SGD, compiled.RMSPROP])
-def test_compiled_epoch_is_bitwise_the_python_loops(optimizer):
+@pytest.mark.parametrize("optimizer,batch_size", [(compiled.SGD, 1), (compiled.SGD, 8),
+                                                  (compiled.RMSPROP, 8)])
+def test_compiled_epoch_is_bitwise_the_python_loops(optimizer, batch_size):
     weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
     X, T, labels = epoch_arrays()
     order = np.random.default_rng(5).permutation(len(X))
@@ -114,7 +120,7 @@ def test_compiled_epoch_is_bitwise_the_python_loops(optimizer):
     for name, loops in LOOPS.items():
         w = tuple(a.copy() for a in weights_t)
         b = tuple(a.copy() for a in biases)
-        stats = run_epoch(loops, w, b, codes, X, T, labels, order, 8, optimizer, buffers)
+        stats = run_epoch(loops, w, b, codes, X, T, labels, order, batch_size, optimizer, buffers)
         results[name] = (w, b, stats)
     for got, expected in zip(results["numba"][0] + results["numba"][1],
                              results["python"][0] + results["python"][1]):
@@ -133,7 +139,7 @@ def test_epoch_stops_when_the_loss_stops_being_finite():
     loss_sum, _, seen = compiled.train_epoch(
         weights_t, biases, codes, True, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
         compiled.SGD, 1e3, 0.9, 0.1, 1e-7, 1, X, T, labels, np.arange(200, dtype=np.int64),
-        buffers["pre"], buffers["act"], buffers["error"], buffers["delta"], grad_w, grad_b,
-        grad_w, grad_b, np.zeros(1))
+        buffers["pre"], buffers["act"], buffers["error"], buffers["delta"],
+        pending_inputs(weights_t), grad_w, grad_b, grad_w, grad_b, np.zeros(1))
     assert not np.isfinite(loss_sum)
     assert seen < 200

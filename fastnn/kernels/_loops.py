@@ -304,6 +304,97 @@ def forward_into(weights_t, biases, activations, use_bias, x, pre, act):
 
 
 @jit
+def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z):
+    """Apply the previous sample's update to WT while computing ``z = WT.T @ a``.
+
+    One pass over WT does, row by row, what :func:`update_weights` and then
+    :func:`transposed_multiply_into` do in two: ``WT[r][c] -= lr * (pending_input[r] *
+    pending_delta[c])``, then ``z[c] += a[r] * WT[r][c]`` with the updated value. Each
+    element sees the same operations in the same order, so the result is the same, bit
+    for bit, while the weights cross the memory hierarchy once instead of twice.
+    Rows go four at a time, so that ``z`` is loaded and stored once per four rows.
+    """
+    n_cols = len(z)
+    n_rows = len(a)
+    for c in range(n_cols):
+        z[c] = 0.0
+    r = 0
+    while r + 4 <= n_rows:
+        p0 = pending_input[r]
+        p1 = pending_input[r + 1]
+        p2 = pending_input[r + 2]
+        p3 = pending_input[r + 3]
+        a0 = a[r]
+        a1 = a[r + 1]
+        a2 = a[r + 2]
+        a3 = a[r + 3]
+        row0 = WT[r]
+        row1 = WT[r + 1]
+        row2 = WT[r + 2]
+        row3 = WT[r + 3]
+        for c in range(n_cols):
+            d = pending_delta[c]
+            w0 = row0[c] - learning_rate * (p0 * d)
+            w1 = row1[c] - learning_rate * (p1 * d)
+            w2 = row2[c] - learning_rate * (p2 * d)
+            w3 = row3[c] - learning_rate * (p3 * d)
+            row0[c] = w0
+            row1[c] = w1
+            row2[c] = w2
+            row3[c] = w3
+            z[c] = (((z[c] + a0 * w0) + a1 * w1) + a2 * w2) + a3 * w3
+        r += 4
+    while r < n_rows:
+        pr = pending_input[r]
+        ar = a[r]
+        row = WT[r]
+        for c in range(n_cols):
+            w = row[c] - learning_rate * (pr * pending_delta[c])
+            row[c] = w
+            z[c] += ar * w
+        r += 1
+
+
+@jit
+def forward_with_pending_update_into(weights_t, biases, activations, use_bias, learning_rate,
+                                     pending_input, delta, x, pre, act):
+    """:func:`forward_into` that first applies the previous sample's SGD update.
+
+    The previous sample's update (``pending_input[l]`` and ``delta[l]``, what
+    :func:`sgd_sample_update` would have applied) is fused into this sample's forward
+    pass, layer by layer; see :func:`update_and_multiply_into`.
+    """
+    for layer in range(len(weights_t)):
+        if layer == 0:
+            update_and_multiply_into(weights_t[layer], pending_input[layer], delta[layer],
+                                     learning_rate, x, pre[layer])
+        else:
+            update_and_multiply_into(weights_t[layer], pending_input[layer], delta[layer],
+                                     learning_rate, act[layer - 1], pre[layer])
+        if use_bias:
+            update_biases(biases[layer], delta[layer], learning_rate)
+            z = pre[layer]
+            b = biases[layer]
+            for j in range(len(z)):
+                z[j] += b[j]
+        activate_into(pre[layer], act[layer], activations[layer])
+
+
+@jit
+def keep_inputs(x, act, pending_input):
+    """Copy each layer's input (x, then act[l - 1]) into pending_input[l]."""
+    for layer in range(len(pending_input)):
+        target = pending_input[layer]
+        if layer == 0:
+            for i in range(len(target)):
+                target[i] = x[i]
+        else:
+            source = act[layer - 1]
+            for i in range(len(target)):
+                target[i] = source[i]
+
+
+@jit
 def sample_loss(y, t, loss):
     """Half the squared error ``0.5 * sum((y - t)**2)``, or cross-entropy ``-sum(t log y)``."""
     total = 0.0
@@ -350,13 +441,13 @@ def backward_into(weights_t, activations, loss, backprop, t, pre, act, error, de
 
 
 @jit
-def sgd_sample_update(weights_t, biases, use_bias, learning_rate, x, act, delta):
-    """Per-sample SGD: ``W_l -= lr * outer(delta_l, a_{l-1})`` and ``b_l -= lr * delta_l``."""
+def sgd_sample_update(weights_t, biases, use_bias, learning_rate, inputs, delta):
+    """Per-sample SGD: ``W_l -= lr * outer(delta_l, inputs_l)`` and ``b_l -= lr * delta_l``.
+
+    ``inputs[l]`` is what layer l received: the sample for layer 0, then the activations.
+    """
     for layer in range(len(weights_t)):
-        if layer == 0:
-            update_weights(weights_t[layer], x, delta[layer], learning_rate)
-        else:
-            update_weights(weights_t[layer], act[layer - 1], delta[layer], learning_rate)
+        update_weights(weights_t[layer], inputs[layer], delta[layer], learning_rate)
         if use_bias:
             update_biases(biases[layer], delta[layer], learning_rate)
 
@@ -403,11 +494,14 @@ def apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho, 
 @jit
 def train_epoch(weights_t, biases, activations, use_bias, loss, backprop, optimizer,
                 learning_rate, rho, one_minus_rho, epsilon, batch_size,
-                X, T, labels, order, pre, act, error, delta,
+                X, T, labels, order, pre, act, error, delta, pending_input,
                 grad_w, grad_b, mean_square_w, mean_square_b, scalar):
     """Train over ``X[order]`` once, updating weights_t and biases in place.
 
-    With batch_size 1 and SGD each sample updates the weights at once; otherwise the
+    With batch_size 1 and SGD each sample updates the weights before the next sample
+    uses them; the update is fused into that next sample's forward pass
+    (:func:`forward_with_pending_update_into`; ``pending_input[l]`` is a buffer of layer
+    l's input size) and the last one is applied before returning. Otherwise the
     gradients of ``batch_size`` samples are summed (the last batch may be smaller) and
     applied by :func:`apply_gradients`. The epoch stops early, after the batch in which
     the loss stopped being finite.
@@ -427,29 +521,39 @@ def train_epoch(weights_t, biases, activations, use_bias, loss, backprop, optimi
     correct = 0
     start = 0
     per_sample = batch_size == 1 and optimizer == SGD
+    pending = False
+    seen = 0
     while start < n:
         stop = min(start + batch_size, n)
         for k in range(start, stop):
             s = order[k]
             x = X[s]
             t = T[s]
-            forward_into(weights_t, biases, activations, use_bias, x, pre, act)
+            if pending:
+                forward_with_pending_update_into(weights_t, biases, activations, use_bias,
+                                                 learning_rate, pending_input, delta, x, pre, act)
+            else:
+                forward_into(weights_t, biases, activations, use_bias, x, pre, act)
             loss_sum += sample_loss(act[last], t, loss)
             if argmax(act[last]) == labels[s]:
                 correct += 1
             backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta)
             if per_sample:
-                sgd_sample_update(weights_t, biases, use_bias, learning_rate, x, act, delta)
+                keep_inputs(x, act, pending_input)
+                pending = True
             else:
                 accumulate_gradients(grad_w, grad_b, x, act, delta)
         if not per_sample:
             apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho,
                             one_minus_rho, epsilon, stop - start, grad_w, grad_b,
                             mean_square_w, mean_square_b, scalar)
+        seen = stop
         if not loss_sum < math.inf:
-            return loss_sum, correct, stop
+            break
         start = stop
-    return loss_sum, correct, n
+    if pending:
+        sgd_sample_update(weights_t, biases, use_bias, learning_rate, pending_input, delta)
+    return loss_sum, correct, seen
 
 
 @jit

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_ndarray = np.ndarray
+
 
 def _length(v):
     return len(v)
@@ -58,6 +60,22 @@ class KernelBackend:
     """Public kernels with shared validation; subclasses provide the computation."""
 
     name = "?"
+    #: dtypes of arrays the backend's kernels take as they are (the fast path).
+    fast_dtypes = ()
+
+    def _fast(self, *arrays):
+        """True when every argument is an ndarray of one dtype in ``fast_dtypes``.
+
+        Then a public function only checks shapes before it calls its kernel; the
+        general path (conversions, and the messages for what is wrong) is skipped.
+        """
+        dtype = getattr(arrays[0], "dtype", None)
+        if dtype not in self.fast_dtypes:
+            return False
+        for array in arrays:
+            if type(array) is not _ndarray or array.dtype is not dtype:
+                return False
+        return True
 
     # --- what a backend provides -------------------------------------------------------
     def _vector(self, v, name):  # pragma: no cover - overridden
@@ -91,6 +109,10 @@ class KernelBackend:
         ValueError
             If the lengths differ.
         """
+        if (type(a) is _ndarray and type(b) is _ndarray and a.dtype is b.dtype
+                and a.dtype in self.fast_dtypes and a.ndim == 1 == b.ndim
+                and a.shape[0] == b.shape[0] > 0):
+            return self._weighted_sum(a, b)
         _check_vector("a", a)
         _check_vector("b", b)
         if _length(a) != _length(b):
@@ -118,6 +140,12 @@ class KernelBackend:
         -------
         (n_out,) vector
         """
+        if (out is None and type(a) is _ndarray and type(M) is _ndarray and a.dtype is M.dtype
+                and a.dtype in self.fast_dtypes and a.ndim == 1 and M.ndim == 2
+                and M.shape[1] == a.shape[0] > 0):
+            out = np.empty(M.shape[0], dtype=a.dtype)
+            self._vector_matrix_multiply_into(a, M, out)
+            return out
         _check_vector("a", a)
         n_out, n_in = _shape2(M)
         if _length(a) != n_in:
@@ -150,6 +178,12 @@ class KernelBackend:
         -------
         (n_in,) vector with ``out[i] = sum_j M[j, i] * v[j]``, added in order of j.
         """
+        if (out is None and type(M) is _ndarray and type(v) is _ndarray and M.dtype is v.dtype
+                and v.dtype in self.fast_dtypes and v.ndim == 1 and M.ndim == 2
+                and M.shape[0] == v.shape[0]):
+            out = np.empty(M.shape[1], dtype=v.dtype)
+            self._transposed_multiply_into(M, v, out)
+            return out
         _check_vector("v", v)
         n_out, n_in = _shape2(M)
         if _length(v) != n_out:
@@ -174,6 +208,11 @@ class KernelBackend:
         out : (n, m) array, optional
             Written in place and returned.
         """
+        if (out is None and type(a) is _ndarray and type(b) is _ndarray and a.dtype is b.dtype
+                and a.dtype in self.fast_dtypes and a.ndim == 1 == b.ndim):
+            out = np.empty((a.shape[0], b.shape[0]), dtype=a.dtype)
+            self._outer_product_into(a, b, out)
+            return out
         _check_vector("a", a)
         _check_vector("b", b)
         original = a
@@ -196,6 +235,10 @@ class KernelBackend:
         alpha : float
             The learning rate.
         """
+        if (self._fast(W, delta, x) and W.ndim == 2 and delta.ndim == 1 and x.ndim == 1
+                and W.shape == (delta.shape[0], x.shape[0]) and W.flags.writeable):
+            self._update_weights(W, delta, x, alpha)
+            return
         _check_vector("delta", delta)
         _check_vector("x", x)
         shape = _shape2(W)
@@ -219,6 +262,10 @@ class KernelBackend:
         delta : (n,) array_like
         alpha : float
         """
+        if (self._fast(b, delta) and b.ndim == 1 and delta.ndim == 1
+                and b.shape == delta.shape and b.flags.writeable):
+            self._update_biases(b, delta, alpha)
+            return
         _check_vector("b", b)
         _check_vector("delta", delta)
         if _length(b) != _length(delta):
@@ -296,6 +343,11 @@ class KernelBackend:
         return self._result(out, original)
 
     def _elementwise(self, kind, z, out):
+        if (out is None and type(z) is _ndarray and z.dtype in self.fast_dtypes
+                and z.ndim == 1 and z.shape[0] > 0):
+            out = np.empty_like(z)
+            self._activation_into(kind, z, out)
+            return out
         _check_vector("z", z)
         original = z
         z = self._vector(z, "z")
@@ -363,6 +415,8 @@ def as_float_array(value, name, ndim):
 
 class ArrayInputs:
     """Input handling of the array backends (numpy, numba): NumPy arrays in and out."""
+
+    fast_dtypes = (np.dtype(np.float64), np.dtype(np.float32))
 
     def _vector(self, v, name):
         return as_float_array(v, name, 1)

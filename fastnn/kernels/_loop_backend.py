@@ -48,6 +48,11 @@ class LoopBackend(KernelBackend):
     def __init__(self, name: str, loops):
         self.name = name
         self.loops = loops
+        # The kernels that need no argument handling, called with no extra frame.
+        self._weighted_sum = loops.weighted_sum
+        self._vector_matrix_multiply_into = loops.vector_matrix_multiply_into
+        self._transposed_multiply_into = loops.transposed_multiply_into
+        self._outer_product_into = loops.outer_product_into
 
     # inputs and outputs ------------------------------------------------------------------
     def _inplace(self, target):
@@ -61,18 +66,6 @@ class LoopBackend(KernelBackend):
         return value
 
     # kernels ----------------------------------------------------------------------------------
-    def _weighted_sum(self, a, b):
-        return self.loops.weighted_sum(a, b)
-
-    def _vector_matrix_multiply_into(self, a, M, out):
-        self.loops.vector_matrix_multiply_into(a, M, out)
-
-    def _transposed_multiply_into(self, M, v, out):
-        self.loops.transposed_multiply_into(M, v, out)
-
-    def _outer_product_into(self, a, b, out):
-        self.loops.outer_product_into(a, b, out)
-
     def _update_weights(self, W, delta, x, alpha):
         target = self._inplace(W)
         self.loops.update_weights(target, delta, x, self._scalar(alpha, W))

@@ -50,9 +50,39 @@ def weighted_sum(a, b):
 
 @jit
 def vector_matrix_multiply_into(a, M, out):
-    """``out[j] = weighted_sum(a, M[j])``: M has shape (n_out, n_in), a (n_in,)."""
-    for j in range(len(out)):
+    """``out[j] = weighted_sum(a, M[j])``: M has shape (n_out, n_in), a (n_in,).
+
+    Four rows go together: their four running sums are independent, so the CPU works
+    on them at once, while each is still added in order i = 0, 1, ..., exactly as
+    :func:`weighted_sum` adds it.
+    """
+    n_out = len(out)
+    n_in = len(a)
+    j = 0
+    while j + 4 <= n_out:
+        row0 = M[j]
+        row1 = M[j + 1]
+        row2 = M[j + 2]
+        row3 = M[j + 3]
+        a0 = a[0]
+        s0 = a0 * row0[0]
+        s1 = a0 * row1[0]
+        s2 = a0 * row2[0]
+        s3 = a0 * row3[0]
+        for i in range(1, n_in):
+            ai = a[i]
+            s0 += ai * row0[i]
+            s1 += ai * row1[i]
+            s2 += ai * row2[i]
+            s3 += ai * row3[i]
+        out[j] = s0
+        out[j + 1] = s1
+        out[j + 2] = s2
+        out[j + 3] = s3
+        j += 4
+    while j < n_out:
         out[j] = weighted_sum(a, M[j])
+        j += 1
 
 
 @jit

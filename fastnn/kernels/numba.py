@@ -20,10 +20,13 @@ from fastnn.kernels._loop_backend import LoopBackend
 
 __all__ = [*PUBLIC_KERNELS, "loops"]
 
+_FLOAT64 = np.dtype(np.float64)
+
 
 class NumbaBackend(ArrayInputs, LoopBackend):
     def _scalar(self, value, like):
-        return np.asarray(like).dtype.type(value)
+        """``value`` in the dtype of the array ``like`` (Python floats are float64)."""
+        return float(value) if like.dtype is _FLOAT64 else like.dtype.type(value)
 
 
 export(NumbaBackend("numba", loops), globals())

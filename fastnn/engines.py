@@ -54,10 +54,6 @@ class NetworkState:
         return cast(self.learning_rate), cast(self.rho), cast(1.0 - self.rho), cast(self.epsilon)
 
 
-def _layer_buffers(state, count=1):
-    return [np.zeros(n, dtype=state.dtype) for n in state.sizes[1:] for _ in range(count)]
-
-
 # ---------------------------------------------------------------------------------------
 # numba
 # ---------------------------------------------------------------------------------------
@@ -74,8 +70,10 @@ class NumbaEngine:
         key = (tuple(state.sizes), state.dtype)
         if self._key != key:
             sizes, dt = state.sizes, state.dtype
-            layer = lambda: tuple(np.zeros(n, dtype=dt) for n in sizes[1:])  # noqa: E731
+            rows = codes.BLOCK
+            layer = lambda: tuple(np.zeros((rows, n), dtype=dt) for n in sizes[1:])  # noqa: E731
             self._buffers = {
+                "x_block": np.zeros((rows, sizes[0]), dtype=dt),
                 "pre": layer(), "act": layer(), "error": layer(), "delta": layer(),
                 "pending_input": tuple(np.zeros(n, dtype=dt) for n in sizes[:-1]),
                 "grad_w": tuple(aligned_copy(np.zeros_like(w)) for w in state.weights_t),
@@ -98,7 +96,7 @@ class NumbaEngine:
         return codes.train_epoch(
             tuple(state.weights_t), tuple(state.biases), state.activations, state.use_bias,
             state.loss, state.backprop, state.optimizer, lr, rho, one_minus_rho, eps,
-            state.batch_size, X, T, labels, order, b["pre"], b["act"], b["error"],
+            state.batch_size, X, T, labels, order, b["x_block"], b["pre"], b["act"], b["error"],
             b["delta"], b["pending_input"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"],
         )
 
@@ -106,7 +104,7 @@ class NumbaEngine:
         b = self._prepare(state)
         out = np.empty((len(X), state.sizes[-1]), dtype=state.dtype)
         codes.predict_into(tuple(state.weights_t), tuple(state.biases), state.activations,
-                           state.use_bias, X, b["pre"], b["act"], out)
+                           state.use_bias, X, b["x_block"], b["pre"], b["act"], out)
         return out
 
     def compile(self, state, X, T, labels):
@@ -144,11 +142,13 @@ class PythonEngine:
         self.loops = loops
 
     def _lists(self, state):
-        zeros = lambda: [[0.0] * n for n in state.sizes[1:]]  # noqa: E731
+        rows = codes.BLOCK
+        blocks = lambda: [[[0.0] * n for _ in range(rows)] for n in state.sizes[1:]]  # noqa: E731
         return {
             "weights_t": [w.tolist() for w in state.weights_t],
             "biases": [b.tolist() for b in state.biases],
-            "pre": zeros(), "act": zeros(), "error": zeros(), "delta": zeros(),
+            "x_block": [[0.0] * state.sizes[0] for _ in range(rows)],
+            "pre": blocks(), "act": blocks(), "error": blocks(), "delta": blocks(),
         }
 
     def _store(self, state, lists):
@@ -170,7 +170,7 @@ class PythonEngine:
             lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
             state.loss, state.backprop, state.optimizer, float(state.learning_rate),
             float(state.rho), float(1.0 - state.rho), float(state.epsilon), state.batch_size,
-            _RowsAsLists(X), _RowsAsLists(T), labels.tolist(), order.tolist(),
+            _RowsAsLists(X), _RowsAsLists(T), labels.tolist(), order.tolist(), lists["x_block"],
             lists["pre"], lists["act"], lists["error"], lists["delta"],
             [[0.0] * n for n in state.sizes[:-1]], grad_w, grad_b, ms_w, ms_b, [0.0],
         )
@@ -183,7 +183,8 @@ class PythonEngine:
         lists = self._lists(state)
         out = [[0.0] * state.sizes[-1] for _ in range(len(X))]
         self.loops.predict_into(lists["weights_t"], lists["biases"], state.activations.tolist(),
-                                state.use_bias, _RowsAsLists(X), lists["pre"], lists["act"], out)
+                                state.use_bias, _RowsAsLists(X), lists["x_block"], lists["pre"],
+                                lists["act"], out)
         return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])
 
     def compile(self, state, X, T, labels):

@@ -11,22 +11,30 @@ from fastnn.kernels.python import loops as uncompiled
 LOOPS = {"numba": compiled, "python": uncompiled}
 
 
+def make_buffers(sizes):
+    """Block buffers as the engines allocate them: (BLOCK, n) per layer."""
+    layer = lambda: tuple(np.zeros((compiled.BLOCK, n)) for n in sizes[1:])  # noqa: E731
+    return dict(pre=layer(), act=layer(), error=layer(), delta=layer(),
+                x_block=np.zeros((compiled.BLOCK, sizes[0])),
+                pending_input=tuple(np.zeros(n) for n in sizes[:-1]))
+
+
 def small_network(activations, sizes=(6, 5, 4), seed=0):
     rng = np.random.default_rng(seed)
     weights_t = tuple(rng.normal(0, 0.8, (n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     biases = tuple(rng.normal(0, 0.5, n) for n in sizes[1:])
-    layer = lambda: tuple(np.zeros(n) for n in sizes[1:])  # noqa: E731
-    buffers = dict(pre=layer(), act=layer(), error=layer(), delta=layer())
     codes = np.array(activations, dtype=np.int64)
     x = rng.uniform(0, 1, sizes[0])
     t = np.zeros(sizes[-1])
     t[1] = 1.0
-    return weights_t, biases, codes, x, t, buffers
+    return weights_t, biases, codes, x, t, make_buffers(sizes)
 
 
 def loss_at(loops, weights_t, biases, codes, x, t, loss, buffers):
-    loops.forward_into(weights_t, biases, codes, True, x, buffers["pre"], buffers["act"])
-    return loops.sample_loss(buffers["act"][-1], t, loss)
+    buffers["x_block"][0] = x
+    loops.forward_block_into(weights_t, biases, codes, True, buffers["x_block"], 1,
+                             buffers["pre"], buffers["act"])
+    return loops.sample_loss(buffers["act"][-1][0], t, loss)
 
 
 @pytest.mark.parametrize("backend", ["numba", "python"])
@@ -41,9 +49,9 @@ def test_gradients_match_central_differences(backend, activations, loss):
     weights_t, biases, codes, x, t, buffers = small_network(activations, sizes)
     loss_at(loops, weights_t, biases, codes, x, t, loss, buffers)
     loops.backward_into(weights_t, codes, loss, compiled.BACKPROP_GRADIENT, t, buffers["pre"],
-                        buffers["act"], buffers["error"], buffers["delta"])
-    inputs = [x] + [a.copy() for a in buffers["act"][:-1]]
-    deltas = [d.copy() for d in buffers["delta"]]
+                        buffers["act"], buffers["error"], buffers["delta"], 0)
+    inputs = [x] + [a[0].copy() for a in buffers["act"][:-1]]
+    deltas = [d[0].copy() for d in buffers["delta"]]
     h = 1e-6
     for layer, WT in enumerate(weights_t):
         analytic = np.outer(inputs[layer], deltas[layer])  # dLoss/dWT[i, j]
@@ -77,50 +85,79 @@ def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
     return X, T, labels.astype(np.int64)
 
 
-def pending_inputs(weights_t):
-    return tuple(np.zeros(len(w)) for w in weights_t)
-
-
-def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer, buffers):
+def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer,
+              buffers, learning_rate=0.5, loss=compiled.SQUARED_ERROR):
     grad_w = tuple(np.zeros_like(w) for w in weights_t)
     grad_b = tuple(np.zeros_like(b) for b in biases)
     ms_w = tuple(np.zeros_like(w) for w in weights_t)
     ms_b = tuple(np.zeros_like(b) for b in biases)
-    return loops.train_epoch(weights_t, biases, codes, True, compiled.SQUARED_ERROR,
-                             compiled.BACKPROP_GRADIENT, optimizer, 0.5, 0.9, 0.1, 1e-7,
-                             batch_size, X, T, labels, order, buffers["pre"], buffers["act"],
-                             buffers["error"], buffers["delta"], pending_inputs(weights_t),
-                             grad_w, grad_b, ms_w, ms_b, np.zeros(1))
+    return loops.train_epoch(weights_t, biases, codes, True, loss,
+                             compiled.BACKPROP_GRADIENT, optimizer, learning_rate, 0.9, 0.1,
+                             1e-7, batch_size, X, T, labels, order, buffers["x_block"],
+                             buffers["pre"], buffers["act"], buffers["error"], buffers["delta"],
+                             buffers["pending_input"], grad_w, grad_b, ms_w, ms_b, np.zeros(1))
 
 
 def test_fused_epoch_equals_per_sample_steps():
+    """The fused per-sample epoch against forward, backward and update called one by one."""
     weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
     X, T, labels = epoch_arrays()
     order = np.arange(len(X), dtype=np.int64)
     fused_w = tuple(w.copy() for w in weights_t)
     fused_b = tuple(b.copy() for b in biases)
     run_epoch(compiled, fused_w, fused_b, codes, X, T, labels, order, 1, compiled.SGD, buffers)
-    for s in order:  # the same steps, one compiled call each, driven from Python
-        compiled.forward_into(weights_t, biases, codes, True, X[s], buffers["pre"], buffers["act"])
+    steps = make_buffers((6, 5, 4))
+    for s in order:
+        steps["x_block"][0] = X[s]
+        compiled.forward_block_into(weights_t, biases, codes, True, steps["x_block"], 1,
+                                    steps["pre"], steps["act"])
         compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
-                               T[s], buffers["pre"], buffers["act"], buffers["error"], buffers["delta"])
-        inputs = (X[s],) + buffers["act"][:-1]
-        compiled.sgd_sample_update(weights_t, biases, True, 0.5, inputs, buffers["delta"])
+                               T[s], steps["pre"], steps["act"], steps["error"], steps["delta"], 0)
+        inputs = (X[s],) + tuple(a[0] for a in steps["act"][:-1])
+        compiled.sgd_sample_update(weights_t, biases, True, 0.5, inputs, steps["delta"])
     for got, expected in zip(fused_w + fused_b, weights_t + biases):
         np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("optimizer,batch_size", [(compiled.SGD, 1), (compiled.SGD, 8),
-                                                  (compiled.RMSPROP, 8)])
-def test_compiled_epoch_is_bitwise_the_python_loops(optimizer, batch_size):
+def test_blocked_batch_equals_sample_by_sample_sums():
+    """A mini-batch's blocked forward pass and gradient sum against per-sample sums."""
     weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
+    X, T, labels = epoch_arrays(n=13)
+    order = np.arange(13, dtype=np.int64)
+    blocked_w = tuple(w.copy() for w in weights_t)
+    blocked_b = tuple(b.copy() for b in biases)
+    run_epoch(compiled, blocked_w, blocked_b, codes, X, T, labels, order, 13, compiled.SGD, buffers)
+    grad_w = [np.zeros_like(w) for w in weights_t]
+    grad_b = [np.zeros_like(b) for b in biases]
+    steps = make_buffers((6, 5, 4))
+    for s in order:
+        steps["x_block"][0] = X[s]
+        compiled.forward_block_into(weights_t, biases, codes, True, steps["x_block"], 1,
+                                    steps["pre"], steps["act"])
+        compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
+                               T[s], steps["pre"], steps["act"], steps["error"], steps["delta"], 0)
+        inputs = (X[s],) + tuple(a[0] for a in steps["act"][:-1])
+        for layer in range(2):
+            compiled.accumulate_outer(grad_w[layer], inputs[layer], steps["delta"][layer][0])
+            compiled.accumulate_vector(grad_b[layer], steps["delta"][layer][0])
+    scale = 0.5 / 13
+    for layer in range(2):
+        np.testing.assert_array_equal(blocked_w[layer], weights_t[layer] - scale * grad_w[layer])
+        np.testing.assert_array_equal(blocked_b[layer], biases[layer] - scale * grad_b[layer])
+
+
+@pytest.mark.parametrize("optimizer,batch_size", [(compiled.SGD, 1), (compiled.SGD, 8),
+                                                  (compiled.SGD, 11), (compiled.RMSPROP, 8)])
+def test_compiled_epoch_is_bitwise_the_python_loops(optimizer, batch_size):
+    weights_t, biases, codes, _, _, _ = small_network((compiled.SIGMOID, compiled.SIGMOID))
     X, T, labels = epoch_arrays()
     order = np.random.default_rng(5).permutation(len(X))
     results = {}
     for name, loops in LOOPS.items():
         w = tuple(a.copy() for a in weights_t)
         b = tuple(a.copy() for a in biases)
-        stats = run_epoch(loops, w, b, codes, X, T, labels, order, batch_size, optimizer, buffers)
+        stats = run_epoch(loops, w, b, codes, X, T, labels, order, batch_size, optimizer,
+                          make_buffers((6, 5, 4)))
         results[name] = (w, b, stats)
     for got, expected in zip(results["numba"][0] + results["numba"][1],
                              results["python"][0] + results["python"][1]):
@@ -129,17 +166,14 @@ def test_compiled_epoch_is_bitwise_the_python_loops(optimizer, batch_size):
     assert results["numba"][2][0] == pytest.approx(results["python"][2][0], rel=1e-12)
 
 
-def test_epoch_stops_when_the_loss_stops_being_finite():
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_epoch_stops_when_the_loss_stops_being_finite(batch_size):
     weights_t, biases, codes, _, _, buffers = small_network((compiled.IDENTITY, compiled.IDENTITY))
     X, T, labels = epoch_arrays(n=200)
     X *= 1e3
     weights_t = tuple(w * 1e3 for w in weights_t)
-    grad_w = tuple(np.zeros_like(w) for w in weights_t)
-    grad_b = tuple(np.zeros_like(b) for b in biases)
-    loss_sum, _, seen = compiled.train_epoch(
-        weights_t, biases, codes, True, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
-        compiled.SGD, 1e3, 0.9, 0.1, 1e-7, 1, X, T, labels, np.arange(200, dtype=np.int64),
-        buffers["pre"], buffers["act"], buffers["error"], buffers["delta"],
-        pending_inputs(weights_t), grad_w, grad_b, grad_w, grad_b, np.zeros(1))
+    loss_sum, _, seen = run_epoch(compiled, weights_t, biases, codes, X, T, labels,
+                                  np.arange(200, dtype=np.int64), batch_size, compiled.SGD,
+                                  buffers, learning_rate=1e3)
     assert not np.isfinite(loss_sum)
     assert seen < 200

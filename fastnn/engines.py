@@ -48,6 +48,11 @@ class NetworkState:
     def sizes(self):
         return [self.weights_t[0].shape[0]] + [w.shape[1] for w in self.weights_t]
 
+    @property
+    def per_sample(self):
+        """True for per-sample SGD: every sample updates the weights at once."""
+        return self.batch_size == 1 and self.optimizer == codes.SGD
+
     def scalars(self):
         """learning_rate, rho, 1 - rho and epsilon, in the state's dtype."""
         cast = self.dtype.type
@@ -91,14 +96,19 @@ class NumbaEngine:
 
     def train(self, state, X, T, labels, order):
         b = self._prepare(state)
-        ms_w, ms_b = self._optimizer_state(state)
         lr, rho, one_minus_rho, eps = state.scalars()
-        return codes.train_epoch(
-            tuple(state.weights_t), tuple(state.biases), state.activations, state.use_bias,
-            state.loss, state.backprop, state.optimizer, lr, rho, one_minus_rho, eps,
-            state.batch_size, X, T, labels, order, b["x_block"], b["pre"], b["act"], b["error"],
-            b["delta"], b["pending_input"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"],
-        )
+        weights_t, biases = tuple(state.weights_t), tuple(state.biases)
+        if state.per_sample:
+            return codes.train_epoch_per_sample(
+                weights_t, biases, state.activations, state.use_bias, state.loss,
+                state.backprop, lr, X, T, labels, order, b["x_block"], b["pre"], b["act"],
+                b["error"], b["delta"], b["pending_input"])
+        ms_w, ms_b = self._optimizer_state(state)
+        return codes.train_epoch_batches(
+            weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
+            state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X, T, labels,
+            order, b["x_block"], b["pre"], b["act"], b["error"], b["delta"], b["grad_w"],
+            b["grad_b"], ms_w, ms_b, b["scalar"])
 
     def predict_proba(self, state, X):
         b = self._prepare(state)
@@ -159,6 +169,15 @@ class PythonEngine:
 
     def train(self, state, X, T, labels, order):
         lists = self._lists(state)
+        rows = (_RowsAsLists(X), _RowsAsLists(T), labels.tolist(), order.tolist(), lists["x_block"],
+                lists["pre"], lists["act"], lists["error"], lists["delta"])
+        if state.per_sample:
+            pending_input = [[0.0] * n for n in state.sizes[:-1]]
+            result = self.loops.train_epoch_per_sample(
+                lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
+                state.loss, state.backprop, float(state.learning_rate), *rows, pending_input)
+            self._store(state, lists)
+            return result
         if not state.mean_square_w:
             state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
             state.mean_square_b = [np.zeros_like(b) for b in state.biases]
@@ -166,14 +185,11 @@ class PythonEngine:
         ms_b = [m.tolist() for m in state.mean_square_b]
         grad_w = [[[0.0] * w.shape[1] for _ in range(w.shape[0])] for w in state.weights_t]
         grad_b = [[0.0] * len(b) for b in state.biases]
-        result = self.loops.train_epoch(
+        result = self.loops.train_epoch_batches(
             lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
             state.loss, state.backprop, state.optimizer, float(state.learning_rate),
             float(state.rho), float(1.0 - state.rho), float(state.epsilon), state.batch_size,
-            _RowsAsLists(X), _RowsAsLists(T), labels.tolist(), order.tolist(), lists["x_block"],
-            lists["pre"], lists["act"], lists["error"], lists["delta"],
-            [[0.0] * n for n in state.sizes[:-1]], grad_w, grad_b, ms_w, ms_b, [0.0],
-        )
+            *rows, grad_w, grad_b, ms_w, ms_b, [0.0])
         self._store(state, lists)
         for m, m_list in zip(state.mean_square_w + state.mean_square_b, ms_w + ms_b):
             m[...] = m_list
@@ -261,7 +277,7 @@ class NumpyEngine:
 
     def _train(self, state, X, T, labels, order):
         lr, rho, one_minus_rho, eps = state.scalars()
-        per_sample = state.batch_size == 1 and state.optimizer == codes.SGD
+        per_sample = state.per_sample
         if state.optimizer == codes.RMSPROP and not state.mean_square_w:
             state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
             state.mean_square_b = [np.zeros_like(b) for b in state.biases]

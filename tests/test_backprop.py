@@ -87,15 +87,18 @@ def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
 
 def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer,
               buffers, learning_rate=0.5, loss=compiled.SQUARED_ERROR):
-    grad_w = tuple(np.zeros_like(w) for w in weights_t)
-    grad_b = tuple(np.zeros_like(b) for b in biases)
-    ms_w = tuple(np.zeros_like(w) for w in weights_t)
-    ms_b = tuple(np.zeros_like(b) for b in biases)
-    return loops.train_epoch(weights_t, biases, codes, True, loss,
-                             compiled.BACKPROP_GRADIENT, optimizer, learning_rate, 0.9, 0.1,
-                             1e-7, batch_size, X, T, labels, order, buffers["x_block"],
-                             buffers["pre"], buffers["act"], buffers["error"], buffers["delta"],
-                             buffers["pending_input"], grad_w, grad_b, ms_w, ms_b, np.zeros(1))
+    """One epoch through the kernel the engines call for this batch size and optimizer."""
+    common = (X, T, labels, order, buffers["x_block"], buffers["pre"], buffers["act"],
+              buffers["error"], buffers["delta"])
+    if batch_size == 1 and optimizer == compiled.SGD:
+        return loops.train_epoch_per_sample(weights_t, biases, codes, True, loss,
+                                            compiled.BACKPROP_GRADIENT, learning_rate, *common,
+                                            buffers["pending_input"])
+    zeros = lambda arrays: tuple(np.zeros_like(a) for a in arrays)  # noqa: E731
+    return loops.train_epoch_batches(weights_t, biases, codes, True, loss,
+                                     compiled.BACKPROP_GRADIENT, optimizer, learning_rate, 0.9,
+                                     0.1, 1e-7, batch_size, *common, zeros(weights_t),
+                                     zeros(biases), zeros(weights_t), zeros(biases), np.zeros(1))
 
 
 def test_fused_epoch_equals_per_sample_steps():

@@ -599,20 +599,15 @@ def score_sample(y, t, label, loss):
 
 
 @jit
-def train_epoch(weights_t, biases, activations, use_bias, loss, backprop, optimizer,
-                learning_rate, rho, one_minus_rho, epsilon, batch_size,
-                X, T, labels, order, x_block, pre, act, error, delta, pending_input,
-                grad_w, grad_b, mean_square_w, mean_square_b, scalar):
-    """Train over ``X[order]`` once, updating weights_t and biases in place.
+def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backprop,
+                           learning_rate, X, T, labels, order, x_block, pre, act, error, delta,
+                           pending_input):
+    """Per-sample SGD over ``X[order]``, updating weights_t and biases in place.
 
-    With batch_size 1 and SGD each sample updates the weights before the next sample
-    uses them; the update is fused into that next sample's forward pass
-    (:func:`forward_with_pending_update_into`; ``pending_input[l]`` is a buffer of layer
-    l's input size) and the last one is applied before returning. Otherwise the
-    samples of a mini-batch go through the forward pass and the gradient sum BLOCK at a
-    time (``x_block`` holds their inputs), and the batch's gradient sums are applied by
-    :func:`apply_gradients` (the last batch may be smaller). The epoch stops early,
-    after the batch in which the loss stopped being finite.
+    Each sample's update reaches the weights before the next sample uses them: it is
+    fused into that next sample's forward pass (:func:`forward_with_pending_update_into`;
+    ``pending_input[l]`` is a buffer of layer l's input size), and the last one is
+    applied before returning. Stops after the sample whose loss is not finite.
 
     Returns
     -------
@@ -623,34 +618,52 @@ def train_epoch(weights_t, biases, activations, use_bias, loss, backprop, optimi
     seen : int
         Samples processed.
     """
+    last = len(weights_t) - 1
+    loss_sum = 0.0
+    correct = 0
+    seen = 0
+    for k in range(len(order)):
+        sample = order[k]
+        x = X[sample]
+        t = T[sample]
+        if k == 0:
+            copy_into(x, x_block[0])
+            forward_block_into(weights_t, biases, activations, use_bias, x_block, 1, pre, act)
+        else:
+            forward_with_pending_update_into(weights_t, biases, activations, use_bias,
+                                             learning_rate, pending_input, delta, x, pre, act)
+        sample_loss_value, hit = score_sample(act[last][0], t, labels[sample], loss)
+        loss_sum += sample_loss_value
+        correct += hit
+        backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta, 0)
+        keep_inputs(x, act, pending_input)
+        seen = k + 1
+        if not loss_sum < math.inf:
+            break
+    if seen > 0:
+        sgd_sample_update(weights_t, biases, use_bias, learning_rate, pending_input, delta)
+    return loss_sum, correct, seen
+
+
+@jit
+def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop, optimizer,
+                        learning_rate, rho, one_minus_rho, epsilon, batch_size,
+                        X, T, labels, order, x_block, pre, act, error, delta,
+                        grad_w, grad_b, mean_square_w, mean_square_b, scalar):
+    """Mini-batch training over ``X[order]`` (SGD or RMSprop), in place.
+
+    The samples of a batch go through the forward pass and the gradient sum BLOCK at a
+    time (``x_block`` holds their inputs); then :func:`apply_gradients` applies the
+    batch's sums (the last batch may be smaller). Stops after the batch in which the
+    loss stopped being finite. Returns ``(loss_sum, correct, seen)`` as
+    :func:`train_epoch_per_sample` does.
+    """
     n = len(order)
     last = len(weights_t) - 1
     block = len(x_block)
     loss_sum = 0.0
     correct = 0
     seen = 0
-    if batch_size == 1 and optimizer == SGD:
-        for k in range(n):
-            sample = order[k]
-            x = X[sample]
-            t = T[sample]
-            if k == 0:
-                copy_into(x, x_block[0])
-                forward_block_into(weights_t, biases, activations, use_bias, x_block, 1, pre, act)
-            else:
-                forward_with_pending_update_into(weights_t, biases, activations, use_bias,
-                                                 learning_rate, pending_input, delta, x, pre, act)
-            sample_loss_value, hit = score_sample(act[last][0], t, labels[sample], loss)
-            loss_sum += sample_loss_value
-            correct += hit
-            backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta, 0)
-            keep_inputs(x, act, pending_input)
-            seen = k + 1
-            if not loss_sum < math.inf:
-                break
-        if seen > 0:
-            sgd_sample_update(weights_t, biases, use_bias, learning_rate, pending_input, delta)
-        return loss_sum, correct, seen
     start = 0
     while start < n:
         stop = min(start + batch_size, n)

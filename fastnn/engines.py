@@ -41,6 +41,7 @@ class NetworkState:
     epsilon: float
     batch_size: int
     dtype: np.dtype
+    threads: int | None = None
     mean_square_w: list = field(default_factory=list)
     mean_square_b: list = field(default_factory=list)
 
@@ -53,6 +54,11 @@ class NetworkState:
         """True for per-sample SGD: every sample updates the weights at once."""
         return self.batch_size == 1 and self.optimizer == codes.SGD
 
+    def input_scaling(self, inputs):
+        """``(transform, (divisor, span, low))`` for the kernels, in the state's dtype."""
+        cast = self.dtype.type
+        return inputs.transform, (cast(255.0), cast(inputs.span), cast(inputs.low))
+
     def scalars(self):
         """learning_rate, rho, 1 - rho and epsilon, in the state's dtype."""
         cast = self.dtype.type
@@ -62,6 +68,50 @@ class NetworkState:
 # ---------------------------------------------------------------------------------------
 # numba
 # ---------------------------------------------------------------------------------------
+def column_bounds(n_columns, n_threads, multiple=16):
+    """Split ``n_columns`` into ``n_threads`` ranges whose inner bounds are multiples."""
+    bounds = [0]
+    for t in range(1, n_threads):
+        share = round(n_columns * t / n_threads / multiple) * multiple
+        bounds.append(min(max(share, bounds[-1]), n_columns))
+    bounds.append(n_columns)
+    return np.array(bounds, dtype=np.int64)
+
+
+def run_threads(kernel, args, n_threads, n_columns):
+    """Run ``kernel(*args, thread, n_threads, bounds, sync, stop)`` on ``n_threads`` threads.
+
+    The kernel releases the GIL (``nogil=True``), so the threads run at once; thread 0
+    runs in the calling thread and its result is returned.
+    """
+    bounds = column_bounds(n_columns, n_threads)
+    sync = np.zeros(2, dtype=np.int64)
+    stop = np.zeros(1, dtype=np.int64)
+    if n_threads == 1:
+        return kernel(*args, 0, 1, bounds, sync, stop)
+    import threading
+
+    errors = []
+
+    def worker(thread):
+        try:
+            kernel(*args, thread, n_threads, bounds, sync, stop)
+        except BaseException as error:  # pragma: no cover - a compiled kernel does not raise
+            errors.append(error)
+
+    workers = [threading.Thread(target=worker, args=(t,), daemon=True)
+               for t in range(1, n_threads)]
+    for w in workers:
+        w.start()
+    try:
+        return kernel(*args, 0, n_threads, bounds, sync, stop)
+    finally:
+        for w in workers:
+            w.join()
+        if errors:
+            raise errors[0]
+
+
 class NumbaEngine:
     """Compiled loops; buffers are allocated once per engine, outside the hot loops."""
 
@@ -98,30 +148,47 @@ class NumbaEngine:
         b = self._prepare(state)
         lr, rho, one_minus_rho, eps = state.scalars()
         weights_t, biases = tuple(state.weights_t), tuple(state.biases)
+        transform, scaling = state.input_scaling(X)
         if state.per_sample:
-            return codes.train_epoch_per_sample(
-                weights_t, biases, state.activations, state.use_bias, state.loss,
-                state.backprop, lr, X, T, labels, order, b["x_block"], b["pre"], b["act"],
-                b["error"], b["delta"], b["pending_input"])
+            args = (weights_t, biases, state.activations, state.use_bias, state.loss,
+                    state.backprop, lr, X.array, transform, scaling, T, labels, order,
+                    b["x_block"], b["pre"], b["act"], b["error"], b["delta"], b["pending_input"])
+            return run_threads(codes.train_epoch_per_sample, args,
+                               self.thread_count(state), state.sizes[1])
         ms_w, ms_b = self._optimizer_state(state)
         return codes.train_epoch_batches(
             weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
-            state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X, T, labels,
-            order, b["x_block"], b["pre"], b["act"], b["error"], b["delta"], b["grad_w"],
-            b["grad_b"], ms_w, ms_b, b["scalar"])
+            state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X.array, transform,
+            scaling, T, labels, order, b["x_block"], b["pre"], b["act"], b["error"],
+            b["delta"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"])
 
     def predict_proba(self, state, X):
         b = self._prepare(state)
         out = np.empty((len(X), state.sizes[-1]), dtype=state.dtype)
+        transform, scaling = state.input_scaling(X)
         codes.predict_into(tuple(state.weights_t), tuple(state.biases), state.activations,
-                           state.use_bias, X, b["x_block"], b["pre"], b["act"], out)
+                           state.use_bias, X.array, transform, scaling, b["x_block"], b["pre"],
+                           b["act"], out)
         return out
+
+    @staticmethod
+    def thread_count(state):
+        """Threads for per-sample training: ``state.threads``, where they can share the work.
+
+        The first layer's columns are shared out, so it needs an element-wise activation
+        and at least 16 columns a thread.
+        """
+        if state.threads is None or state.threads < 2:
+            return 1
+        if state.activations[0] == codes.SOFTMAX:
+            return 1
+        return max(1, min(state.threads, state.sizes[1] // 16))
 
     def compile(self, state, X, T, labels):
         """Compile (or load from cache) both kernels for these types; returns seconds."""
         start = time.perf_counter()
-        self.train(state, X[:0], T[:0], labels[:0], np.zeros(0, dtype=np.int64))
-        self.predict_proba(state, X[:0])
+        self.train(state, X.head(0), T[:0], labels[:0], np.zeros(0, dtype=np.int64))
+        self.predict_proba(state, X.head(0))
         return time.perf_counter() - start
 
 
@@ -169,13 +236,16 @@ class PythonEngine:
 
     def train(self, state, X, T, labels, order):
         lists = self._lists(state)
-        rows = (_RowsAsLists(X), _RowsAsLists(T), labels.tolist(), order.tolist(), lists["x_block"],
-                lists["pre"], lists["act"], lists["error"], lists["delta"])
+        transform, scaling = X.transform, (255.0, float(X.span), float(X.low))
+        rows = (_RowsAsLists(X.array), transform, scaling, _RowsAsLists(T), labels.tolist(),
+                order.tolist(), lists["x_block"], lists["pre"], lists["act"], lists["error"],
+                lists["delta"])
         if state.per_sample:
             pending_input = [[0.0] * n for n in state.sizes[:-1]]
             result = self.loops.train_epoch_per_sample(
                 lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
-                state.loss, state.backprop, float(state.learning_rate), *rows, pending_input)
+                state.loss, state.backprop, float(state.learning_rate), *rows, pending_input,
+                0, 1, [0, state.sizes[1]], [0, 0], [0])
             self._store(state, lists)
             return result
         if not state.mean_square_w:
@@ -199,8 +269,9 @@ class PythonEngine:
         lists = self._lists(state)
         out = [[0.0] * state.sizes[-1] for _ in range(len(X))]
         self.loops.predict_into(lists["weights_t"], lists["biases"], state.activations.tolist(),
-                                state.use_bias, _RowsAsLists(X), lists["x_block"], lists["pre"],
-                                lists["act"], out)
+                                state.use_bias, _RowsAsLists(X.array), X.transform,
+                                (255.0, float(X.span), float(X.low)), lists["x_block"],
+                                lists["pre"], lists["act"], out)
         return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])
 
     def compile(self, state, X, T, labels):
@@ -285,7 +356,7 @@ class NumpyEngine:
         step = 1 if per_sample else state.batch_size
         for start in range(0, n, step):
             idx = order[start:start + step]
-            A0, T_batch = X[idx], T[idx]
+            A0, T_batch = X.scaled(idx, state.dtype), T[idx]
             if per_sample:
                 A0, T_batch = A0[0], T_batch[0]
             pre, act = self._forward(state, A0)
@@ -323,7 +394,7 @@ class NumpyEngine:
         return loss_sum, correct, n
 
     def predict_proba(self, state, X):
-        return self._forward(state, X)[1][-1]
+        return self._forward(state, X.scaled(slice(None), state.dtype))[1][-1]
 
     def compile(self, state, X, T, labels):
         return 0.0

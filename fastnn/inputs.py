@@ -7,6 +7,8 @@ shape, labels out of range, NaN or inf in the inputs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 from fastnn import preprocessing
@@ -14,13 +16,54 @@ from fastnn import preprocessing
 #: input_scaling name -> (low, high) for :func:`fastnn.preprocessing.scale`, or None (raw).
 SCALINGS = {"unit": (0.0, 1.0), "rashid": (0.01, 1.0), "raw": None}
 
+# How the kernels turn a stored input row into the network's input (Inputs.transform).
+AS_IS, UNIT, RANGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A network's inputs as the engines take them.
+
+    ``array`` is (n, n_inputs), either float (the network's dtype, used as it is) or
+    uint8 pixels that the kernels scale one row at a time, as they load it:
+    ``transform`` UNIT gives ``pixel / 255``, RANGE ``pixel / 255 * span + low`` (the
+    operations and rounding of :func:`fastnn.preprocessing.scale`), AS_IS the pixel
+    value. Keeping pixels as uint8 keeps the 60,000 training images at 47 MB instead
+    of 376 MB in float64.
+    """
+
+    array: np.ndarray
+    transform: int = AS_IS
+    span: float = 1.0
+    low: float = 0.0
+
+    def __len__(self):
+        return len(self.array)
+
+    def head(self, n):
+        """The first n rows, with the same transform."""
+        return replace(self, array=self.array[:n])
+
+    def scaled(self, rows, dtype):
+        """Rows of ``array`` (an index or slice) as network inputs of ``dtype``, in NumPy."""
+        values = self.array[rows]
+        if values.dtype == dtype:
+            return values
+        values = values.astype(dtype)
+        if self.transform != AS_IS:
+            values /= dtype.type(255)
+        if self.transform == RANGE:
+            values *= dtype.type(self.span)
+            values += dtype.type(self.low)
+        return values
+
 
 def prepare_images(x, n_inputs, scaling, dtype):
-    """Images or feature rows as a C-contiguous (n, n_inputs) array of ``dtype``.
+    """Images or feature rows as :class:`Inputs` of (n, n_inputs) rows.
 
-    (n, h, w) images with ``h * w == n_inputs`` are flattened. Integer input (uint8
-    pixels) is scaled as ``scaling`` says; float input is taken as already prepared,
-    cast to ``dtype`` and checked to be finite.
+    (n, h, w) images with ``h * w == n_inputs`` are flattened. Integer input (0-255
+    pixels) stays uint8 and is scaled by the kernels as ``scaling`` says; float input is
+    taken as already prepared, cast to ``dtype`` and checked to be finite.
     """
     x = np.asarray(x)
     if x.ndim == 3 and x.shape[1] * x.shape[2] == n_inputs:
@@ -42,12 +85,15 @@ def prepare_images(x, n_inputs, scaling, dtype):
                 f"integer inputs are read as 0-255 pixels, but x holds values from {x.min()} "
                 f"to {x.max()}; pass floats if they are already prepared"
             )
+        pixels = np.ascontiguousarray(x, dtype=np.uint8)
         bounds = SCALINGS[scaling]
         if bounds is None:
-            x = x.astype(dtype)
-        else:
-            x = preprocessing.scale(x, bounds[0], bounds[1], dtype=dtype)
-    elif x.dtype.kind == "f":
+            return Inputs(pixels, AS_IS)
+        low, high = bounds
+        if (low, high) == (0.0, 1.0):
+            return Inputs(pixels, UNIT)
+        return Inputs(pixels, RANGE, high - low, low)
+    if x.dtype.kind == "f":
         x = x.astype(dtype, copy=False)
         if not np.all(np.isfinite(x)):
             bad = np.argwhere(~np.isfinite(x))[0]
@@ -55,9 +101,8 @@ def prepare_images(x, n_inputs, scaling, dtype):
                 f"x holds {x[tuple(bad)]} at index {tuple(int(i) for i in bad)}; inputs must "
                 "be finite (replace or drop the NaN/inf values)"
             )
-    else:
-        raise TypeError(f"x must hold numbers, got dtype {x.dtype}")
-    return np.ascontiguousarray(x)
+        return Inputs(np.ascontiguousarray(x))
+    raise TypeError(f"x must hold numbers, got dtype {x.dtype}")
 
 
 def prepare_targets(y, n_classes, off, on, dtype):

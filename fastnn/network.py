@@ -100,7 +100,9 @@ class Network:
         Seeds the one ``numpy.random.Generator`` that draws the initial weights and the
         shuffles: the same seed gives the same run.
     threads : int or None
-        Numba threads while training and predicting (restored afterwards).
+        Threads for the numba backend's per-sample training: they share out the first
+        layer's columns, and the result is the same, bit for bit, as with one thread.
+        Mini-batches and inference run on one thread.
 
     Attributes
     ----------
@@ -204,6 +206,7 @@ class Network:
             use_bias=self.use_bias, loss=LOSSES[self.loss], backprop=BACKPROPS[self.backprop],
             optimizer=OPTIMIZERS[self.optimizer], learning_rate=self.learning_rate,
             rho=self.rho, epsilon=self.epsilon, batch_size=self.batch_size, dtype=dt,
+            threads=self.threads,
         )
 
     def _draw_layer(self, n_in, n_out):

@@ -88,12 +88,13 @@ def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
 def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer,
               buffers, learning_rate=0.5, loss=compiled.SQUARED_ERROR):
     """One epoch through the kernel the engines call for this batch size and optimizer."""
-    common = (X, T, labels, order, buffers["x_block"], buffers["pre"], buffers["act"],
-              buffers["error"], buffers["delta"])
+    common = (X, 0, (255.0, 1.0, 0.0), T, labels, order, buffers["x_block"], buffers["pre"],
+              buffers["act"], buffers["error"], buffers["delta"])
     if batch_size == 1 and optimizer == compiled.SGD:
-        return loops.train_epoch_per_sample(weights_t, biases, codes, True, loss,
-                                            compiled.BACKPROP_GRADIENT, learning_rate, *common,
-                                            buffers["pending_input"])
+        return loops.train_epoch_per_sample(
+            weights_t, biases, codes, True, loss, compiled.BACKPROP_GRADIENT, learning_rate,
+            *common, buffers["pending_input"], 0, 1, np.array([0, len(biases[0])]),
+            np.zeros(2, np.int64), np.zeros(1, np.int64))
     zeros = lambda arrays: tuple(np.zeros_like(a) for a in arrays)  # noqa: E731
     return loops.train_epoch_batches(weights_t, biases, codes, True, loss,
                                      compiled.BACKPROP_GRADIENT, optimizer, learning_rate, 0.9,

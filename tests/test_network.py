@@ -263,3 +263,17 @@ def test_divergence_stops_with_the_learning_rate_and_restores_weights(tiny_data,
     for got, expected in zip(net.weights, before):
         np.testing.assert_array_equal(got, expected)
     assert net.history_ == []
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name,overrides", [("rashid", {"hidden": 200}),
+                                            ("rashid", {"hidden": 40, "dtype": "float32"}),
+                                            ("linear", {}), ("grokking", {})])
+def test_two_threads_give_the_same_bits_as_one(mnist, name, overrides):
+    (x, y), _ = mnist
+    nets = {n: recipes.make(name, seed=7, threads=n, **overrides) for n in (1, 2)}
+    for net in nets.values():
+        net.fit(x[:1500], y[:1500])
+    for got, expected in zip(nets[2].weights, nets[1].weights):
+        np.testing.assert_array_equal(got, expected)
+    assert nets[2].history_[0]["loss"] == nets[1].history_[0]["loss"]

@@ -34,6 +34,9 @@ from __future__ import annotations
 
 import math
 
+from numba import types
+from numba.extending import intrinsic
+
 from fastnn.config import jit
 
 # Codes the network kernels take for their options (plain ints, frozen at compile time).
@@ -324,6 +327,44 @@ def argmax(v):
 # shape (BLOCK, n_out of layer l); row s holds sample s of the block being processed.
 # Per-sample training uses row 0 only.
 # ---------------------------------------------------------------------------------------
+@intrinsic
+def _atomic_load(typingctx, array, index):
+    """``array[index]`` read with acquire ordering (int64 arrays)."""
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return builder.load_atomic(builder.gep(data, [args[1]]), ordering="acquire", align=8)
+    return types.int64(array, index), codegen
+
+
+@intrinsic
+def _atomic_increment(typingctx, array, index):
+    """``array[index] += 1`` as one atomic operation; returns the old value."""
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        one = context.get_constant(types.int64, 1)
+        return builder.atomic_rmw("add", builder.gep(data, [args[1]]), one, ordering="seq_cst")
+    return types.int64(array, index), codegen
+
+
+@jit
+def barrier(sync, generation, parties):
+    """Wait until ``parties`` threads have called this with the same ``generation``.
+
+    ``sync`` is an int64 array of 2 zeros shared by the threads (arrivals, generation);
+    returns the next generation. With one party it returns at once, touching nothing,
+    which is how the plain-Python reference runs the threaded kernels.
+    """
+    if parties == 1:
+        return generation + 1
+    arrived = _atomic_increment(sync, 0) + 1
+    if arrived == parties * (generation + 1):
+        _atomic_increment(sync, 1)
+    else:
+        while _atomic_load(sync, 1) <= generation:
+            pass
+    return generation + 1
+
+
 #: Samples a mini-batch's forward pass and gradient sum take together: each weight row
 #: is read once per block instead of once per sample.
 BLOCK = 8
@@ -395,19 +436,19 @@ def forward_block_into(weights_t, biases, activations, use_bias, x_block, count,
 
 
 @jit
-def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z):
+def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z, c0, c1):
     """Apply the previous sample's update to WT while computing ``z = WT.T @ a``.
 
-    One pass over WT does, row by row, what :func:`update_weights` and then
+    Only columns c0 <= c < c1 are touched, so that threads can share a layer. One pass
+    over WT does, row by row, what :func:`update_weights` and then
     :func:`transposed_multiply_into` do in two: ``WT[r][c] -= lr * (pending_input[r] *
     pending_delta[c])``, then ``z[c] += a[r] * WT[r][c]`` with the updated value. Each
     element sees the same operations in the same order, so the result is the same, bit
     for bit, while the weights cross the memory hierarchy once instead of twice.
     Rows go four at a time, so that ``z`` is loaded and stored once per four rows.
     """
-    n_cols = len(z)
     n_rows = len(a)
-    for c in range(n_cols):
+    for c in range(c0, c1):
         z[c] = 0.0
     r = 0
     while r + 4 <= n_rows:
@@ -427,7 +468,7 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
         row1 = WT[r + 1]
         row2 = WT[r + 2]
         row3 = WT[r + 3]
-        for c in range(n_cols):
+        for c in range(c0, c1):
             d = pending_delta[c]
             w0 = row0[c] - learning_rate * (p0 * d)
             w1 = row1[c] - learning_rate * (p1 * d)
@@ -446,7 +487,7 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
             r += 1
             continue
         row = WT[r]
-        for c in range(n_cols):
+        for c in range(c0, c1):
             w = row[c] - learning_rate * (pr * pending_delta[c])
             row[c] = w
             z[c] += ar * w
@@ -454,24 +495,66 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
 
 
 @jit
-def forward_with_pending_update_into(weights_t, biases, activations, use_bias, learning_rate,
-                                     pending_input, delta, x, pre, act):
-    """One sample's forward pass (into row 0) that first applies the previous update.
+def update_columns(WT, pending_input, pending_delta, learning_rate, c0, c1):
+    """``WT[r][c] -= lr * (pending_input[r] * pending_delta[c])`` for c0 <= c < c1.
 
-    The previous sample's SGD update (``pending_input[l]`` and ``delta[l][0]``, what
-    :func:`sgd_sample_update` would apply) is fused into this sample's forward pass,
-    layer by layer; see :func:`update_and_multiply_into`.
+    Rows whose input is 0 are skipped (see "Zero inputs" above).
     """
-    for layer in range(len(weights_t)):
-        if layer == 0:
-            update_and_multiply_into(weights_t[layer], pending_input[layer], delta[layer][0],
-                                     learning_rate, x, pre[layer][0])
-        else:
-            update_and_multiply_into(weights_t[layer], pending_input[layer], delta[layer][0],
-                                     learning_rate, act[layer - 1][0], pre[layer][0])
-        if use_bias:
-            update_biases(biases[layer], delta[layer][0], learning_rate)
-        finish_layer_into(biases, activations, use_bias, layer, pre, act, 1)
+    for r in range(len(WT)):
+        pr = pending_input[r]
+        if pr == 0:
+            continue
+        row = WT[r]
+        for c in range(c0, c1):
+            row[c] -= learning_rate * (pr * pending_delta[c])
+
+
+@jit
+def activate_columns_into(z, out, activation, c0, c1):
+    """:func:`activate_into` on columns c0 <= c < c1 (softmax always takes all of z)."""
+    if activation == SOFTMAX:
+        softmax_into(z, out)
+    elif activation == SIGMOID:
+        for c in range(c0, c1):
+            out[c] = sigmoid_scalar(z[c])
+    elif activation == RELU:
+        for c in range(c0, c1):
+            out[c] = z[c] if z[c] > 0 else 0.0
+    else:
+        for c in range(c0, c1):
+            out[c] = z[c]
+
+
+@jit
+def pending_sample_layer(weights_t, biases, activations, use_bias, learning_rate,
+                         pending_input, delta, layer_input, pre, act, layer, c0, c1):
+    """Layer ``layer`` of one sample's forward pass, on columns c0..c1, into row 0.
+
+    The previous sample's update of this layer (its input ``pending_input[layer]`` and
+    delta ``delta[layer][0]``) is applied on the way; see :func:`update_and_multiply_into`.
+    """
+    z = pre[layer][0]
+    update_and_multiply_into(weights_t[layer], pending_input[layer], delta[layer][0],
+                             learning_rate, layer_input, z, c0, c1)
+    if use_bias:
+        b = biases[layer]
+        d = delta[layer][0]
+        for c in range(c0, c1):
+            b[c] -= learning_rate * d[c]
+            z[c] += b[c]
+    activate_columns_into(z, act[layer][0], activations[layer], c0, c1)
+
+
+@jit
+def flush_pending_layer(weights_t, biases, use_bias, learning_rate, pending_input, delta,
+                        layer, c0, c1):
+    """Apply the pending update of layer ``layer`` on columns c0..c1."""
+    update_columns(weights_t[layer], pending_input[layer], delta[layer][0], learning_rate, c0, c1)
+    if use_bias:
+        b = biases[layer]
+        d = delta[layer][0]
+        for c in range(c0, c1):
+            b[c] -= learning_rate * d[c]
 
 
 @jit
@@ -479,6 +562,27 @@ def copy_into(source, target):
     """``target[i] = source[i]``."""
     for i in range(len(target)):
         target[i] = source[i]
+
+
+@jit
+def load_input_into(row, x, transform, scaling):
+    """One stored input row as network input: ``x[i]`` from ``row[i]``.
+
+    ``transform`` (see :class:`fastnn.inputs.Inputs`): 0 copies; 1 gives
+    ``row[i] / divisor``; 2 gives ``row[i] / divisor * span + low``, with
+    ``scaling = (divisor, span, low)`` in the network's dtype, the operations of
+    :func:`fastnn.preprocessing.scale` in its order.
+    """
+    divisor, span, low = scaling
+    if transform == 1:
+        for i in range(len(x)):
+            x[i] = row[i] / divisor
+    elif transform == 2:
+        for i in range(len(x)):
+            x[i] = row[i] / divisor * span + low
+    else:
+        for i in range(len(x)):
+            x[i] = row[i]
 
 
 @jit
@@ -600,60 +704,90 @@ def score_sample(y, t, label, loss):
 
 @jit
 def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backprop,
-                           learning_rate, X, T, labels, order, x_block, pre, act, error, delta,
-                           pending_input):
+                           learning_rate, X, transform, scaling, T, labels, order, x_block, pre,
+                           act, error, delta, pending_input, thread, n_threads, column_bounds,
+                           sync, stop):
     """Per-sample SGD over ``X[order]``, updating weights_t and biases in place.
 
     Each sample's update reaches the weights before the next sample uses them: it is
-    fused into that next sample's forward pass (:func:`forward_with_pending_update_into`;
+    fused into that next sample's forward pass (:func:`pending_sample_layer`;
     ``pending_input[l]`` is a buffer of layer l's input size), and the last one is
-    applied before returning. Stops after the sample whose loss is not finite.
+    applied before returning. Stops after the sample whose loss is not finite. Each
+    sample is loaded into ``x_block[thread]`` by :func:`load_input_into`.
+
+    Threads: ``n_threads`` threads run this function at once, with ``thread`` = 0, 1,
+    ...; thread t computes columns ``column_bounds[t]:column_bounds[t + 1]`` of the
+    first layer (each owns its slice of every weight row, so none writes what another
+    reads), and thread 0 does the rest of each sample, between two barriers on
+    ``sync`` (int64, 2 zeros). ``stop`` (int64, 1 zero) tells the others to stop. The
+    order of every operation on every number is that of one thread, so the result is
+    the same bit for bit. One thread: ``thread=0, n_threads=1, column_bounds=(0, n)``.
 
     Returns
     -------
     loss_sum : float
-        Sum of the per-sample losses, each taken before that sample's update.
+        Sum of the per-sample losses, each taken before that sample's update (thread 0;
+        the other threads return 0).
     correct : int
         Samples whose largest output was at their label.
     seen : int
         Samples processed.
     """
     last = len(weights_t) - 1
+    c0 = column_bounds[thread]
+    c1 = column_bounds[thread + 1]
+    generation = 0
+    if thread == 0:  # nothing is pending yet: a zero update
+        for layer in range(last + 1):
+            fill_zero(pending_input[layer])
+            fill_zero(delta[layer][0])
+    generation = barrier(sync, generation, n_threads)
     loss_sum = 0.0
     correct = 0
     seen = 0
+    x = x_block[thread]  # every thread loads the sample for itself: no barrier needed
     for k in range(len(order)):
         sample = order[k]
-        x = X[sample]
-        t = T[sample]
-        if k == 0:
-            copy_into(x, x_block[0])
-            forward_block_into(weights_t, biases, activations, use_bias, x_block, 1, pre, act)
-        else:
-            forward_with_pending_update_into(weights_t, biases, activations, use_bias,
-                                             learning_rate, pending_input, delta, x, pre, act)
-        sample_loss_value, hit = score_sample(act[last][0], t, labels[sample], loss)
-        loss_sum += sample_loss_value
-        correct += hit
-        backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta, 0)
-        keep_inputs(x, act, pending_input)
+        load_input_into(X[sample], x, transform, scaling)
+        pending_sample_layer(weights_t, biases, activations, use_bias, learning_rate,
+                             pending_input, delta, x, pre, act, 0, c0, c1)
+        generation = barrier(sync, generation, n_threads)
+        if thread == 0:
+            for layer in range(1, last + 1):
+                pending_sample_layer(weights_t, biases, activations, use_bias, learning_rate,
+                                     pending_input, delta, act[layer - 1][0], pre, act, layer,
+                                     0, len(biases[layer]))
+            t = T[sample]
+            sample_loss_value, hit = score_sample(act[last][0], t, labels[sample], loss)
+            loss_sum += sample_loss_value
+            correct += hit
+            backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta, 0)
+            keep_inputs(x, act, pending_input)
+            if not loss_sum < math.inf:
+                stop[0] = 1
+        generation = barrier(sync, generation, n_threads)
         seen = k + 1
-        if not loss_sum < math.inf:
+        if stop[0] != 0:
             break
     if seen > 0:
-        sgd_sample_update(weights_t, biases, use_bias, learning_rate, pending_input, delta)
+        flush_pending_layer(weights_t, biases, use_bias, learning_rate, pending_input, delta,
+                            0, c0, c1)
+        if thread == 0:
+            for layer in range(1, last + 1):
+                flush_pending_layer(weights_t, biases, use_bias, learning_rate, pending_input,
+                                    delta, layer, 0, len(biases[layer]))
     return loss_sum, correct, seen
 
 
 @jit
 def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop, optimizer,
                         learning_rate, rho, one_minus_rho, epsilon, batch_size,
-                        X, T, labels, order, x_block, pre, act, error, delta,
+                        X, transform, scaling, T, labels, order, x_block, pre, act, error, delta,
                         grad_w, grad_b, mean_square_w, mean_square_b, scalar):
     """Mini-batch training over ``X[order]`` (SGD or RMSprop), in place.
 
     The samples of a batch go through the forward pass and the gradient sum BLOCK at a
-    time (``x_block`` holds their inputs); then :func:`apply_gradients` applies the
+    time (``x_block`` holds their inputs, loaded by :func:`load_input_into`); then :func:`apply_gradients` applies the
     batch's sums (the last batch may be smaller). Stops after the batch in which the
     loss stopped being finite. Returns ``(loss_sum, correct, seen)`` as
     :func:`train_epoch_per_sample` does.
@@ -671,7 +805,7 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
         while k < stop:
             count = min(block, stop - k)
             for s in range(count):
-                copy_into(X[order[k + s]], x_block[s])
+                load_input_into(X[order[k + s]], x_block[s], transform, scaling)
             forward_block_into(weights_t, biases, activations, use_bias, x_block, count, pre, act)
             for s in range(count):
                 sample = order[k + s]
@@ -693,7 +827,8 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
 
 
 @jit
-def predict_into(weights_t, biases, activations, use_bias, X, x_block, pre, act, out):
+def predict_into(weights_t, biases, activations, use_bias, X, transform, scaling, x_block, pre,
+                 act, out):
     """Forward every row of X, BLOCK at a time; ``out[s]`` receives sample s's outputs."""
     last = len(weights_t) - 1
     block = len(x_block)
@@ -702,7 +837,7 @@ def predict_into(weights_t, biases, activations, use_bias, X, x_block, pre, act,
     while k < n:
         count = min(block, n - k)
         for s in range(count):
-            copy_into(X[k + s], x_block[s])
+            load_input_into(X[k + s], x_block[s], transform, scaling)
         forward_block_into(weights_t, biases, activations, use_bias, x_block, count, pre, act)
         for s in range(count):
             copy_into(act[last][s], out[k + s])

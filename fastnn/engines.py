@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fastnn.kernels import _loops as codes
-from fastnn.memory import aligned_copy
+from fastnn.memory import aligned_copy, cache_aligned_zeros
 
 
 @dataclass
@@ -68,23 +68,28 @@ class NetworkState:
 # ---------------------------------------------------------------------------------------
 # numba
 # ---------------------------------------------------------------------------------------
-def column_bounds(n_columns, n_threads, multiple=16):
-    """Split ``n_columns`` into ``n_threads`` ranges whose inner bounds are multiples."""
-    bounds = [0]
+def column_bounds(sizes, n_threads, multiple=16):
+    """Column ranges per layer: row 0 splits the first layer among ``n_threads``.
+
+    Returns a (layers, n_threads + 1) uint64 array; the inner bounds of row 0 are
+    multiples of ``multiple``; the other rows run from 0 to the layer's size.
+    """
+    bounds = np.zeros((len(sizes) - 1, n_threads + 1), dtype=np.uint64)
+    for layer, n_columns in enumerate(sizes[1:]):
+        bounds[layer, 1:] = n_columns
+    n_columns = sizes[1]
     for t in range(1, n_threads):
         share = round(n_columns * t / n_threads / multiple) * multiple
-        bounds.append(min(max(share, bounds[-1]), n_columns))
-    bounds.append(n_columns)
-    return np.array(bounds, dtype=np.int64)
+        bounds[0, t] = min(max(share, int(bounds[0, t - 1])), n_columns)
+    return bounds
 
 
-def run_threads(kernel, args, n_threads, n_columns):
+def run_threads(kernel, args, n_threads, bounds):
     """Run ``kernel(*args, thread, n_threads, bounds, sync, stop)`` on ``n_threads`` threads.
 
     The kernel releases the GIL (``nogil=True``), so the threads run at once; thread 0
     runs in the calling thread and its result is returned.
     """
-    bounds = column_bounds(n_columns, n_threads)
     sync = np.zeros(2, dtype=np.int64)
     stop = np.zeros(1, dtype=np.int64)
     if n_threads == 1:
@@ -126,9 +131,10 @@ class NumbaEngine:
         if self._key != key:
             sizes, dt = state.sizes, state.dtype
             rows = codes.BLOCK
-            layer = lambda: tuple(np.zeros((rows, n), dtype=dt) for n in sizes[1:])  # noqa: E731
+            # Threads write neighbouring column slices of these: start them on cache lines.
+            layer = lambda: tuple(cache_aligned_zeros((rows, n), dt) for n in sizes[1:])  # noqa: E731
             self._buffers = {
-                "x_block": np.zeros((rows, sizes[0]), dtype=dt),
+                "x_block": cache_aligned_zeros((rows, sizes[0]), dt),
                 "pre": layer(), "act": layer(), "error": layer(), "delta": layer(),
                 "pending_input": tuple(np.zeros(n, dtype=dt) for n in sizes[:-1]),
                 "grad_w": tuple(aligned_copy(np.zeros_like(w)) for w in state.weights_t),
@@ -150,11 +156,19 @@ class NumbaEngine:
         weights_t, biases = tuple(state.weights_t), tuple(state.biases)
         transform, scaling = state.input_scaling(X)
         if state.per_sample:
+            n_threads = self.thread_count(state)
+            bounds = column_bounds(state.sizes, n_threads)
+            blocks = self._first_layer_blocks(state, bounds)
             args = (weights_t, biases, state.activations, state.use_bias, state.loss,
                     state.backprop, lr, X.array, transform, scaling, T, labels, order,
-                    b["x_block"], b["pre"], b["act"], b["error"], b["delta"], b["pending_input"])
-            return run_threads(codes.train_epoch_per_sample, args,
-                               self.thread_count(state), state.sizes[1])
+                    b["x_block"], b["pre"], b["act"], b["error"], b["delta"], b["pending_input"],
+                    blocks)
+            try:
+                return run_threads(codes.train_epoch_per_sample, args, n_threads, bounds)
+            finally:
+                if n_threads > 1:
+                    for block, start, stop in zip(blocks, bounds[0, :-1], bounds[0, 1:]):
+                        state.weights_t[0][:, start:stop] = block
         ms_w, ms_b = self._optimizer_state(state)
         return codes.train_epoch_batches(
             weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
@@ -170,6 +184,24 @@ class NumbaEngine:
                            state.use_bias, X.array, transform, scaling, b["x_block"], b["pre"],
                            b["act"], out)
         return out
+
+    def _first_layer_blocks(self, state, bounds):
+        """Per thread, its columns of the first layer's weights as a contiguous block.
+
+        With one thread that is the weight matrix itself; with several, copies (in
+        buffers kept between calls) that are written back after training.
+        """
+        WT = state.weights_t[0]
+        if bounds.shape[1] == 2:
+            return (WT,)
+        key = (WT.shape, WT.dtype, tuple(bounds[0]))
+        if getattr(self, "_blocks_key", None) != key:
+            self._blocks = tuple(aligned_copy(WT[:, start:stop])
+                                 for start, stop in zip(bounds[0, :-1], bounds[0, 1:]))
+            self._blocks_key = key
+        for block, start, stop in zip(self._blocks, bounds[0, :-1], bounds[0, 1:]):
+            block[...] = WT[:, start:stop]
+        return self._blocks
 
     @staticmethod
     def thread_count(state):
@@ -245,7 +277,7 @@ class PythonEngine:
             result = self.loops.train_epoch_per_sample(
                 lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
                 state.loss, state.backprop, float(state.learning_rate), *rows, pending_input,
-                0, 1, [0, state.sizes[1]], [0, 0], [0])
+                [lists["weights_t"][0]], 0, 1, [[0, n] for n in state.sizes[1:]], [0, 0], [0])
             self._store(state, lists)
             return result
         if not state.mean_square_w:

@@ -43,6 +43,22 @@ def aligned_empty(shape, dtype) -> np.ndarray:
     return raw[offset:offset + nbytes].view(dtype).reshape(shape)
 
 
+CACHE_LINE = 64
+
+
+def cache_aligned_zeros(shape, dtype) -> np.ndarray:
+    """A zeroed C-contiguous array whose start is on a 64-byte cache line.
+
+    Threads that write neighbouring slices of one buffer then share no cache line, as
+    long as the slices start at multiples of 64 bytes.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.zeros(nbytes + CACHE_LINE, dtype=np.uint8)
+    offset = -raw.ctypes.data % CACHE_LINE
+    return raw[offset:offset + nbytes].view(dtype).reshape(shape)
+
+
 def aligned_copy(array, dtype=None) -> np.ndarray:
     """A C-contiguous copy of ``array`` (cast to ``dtype``) in :func:`aligned_empty` memory."""
     array = np.asarray(array)

@@ -100,9 +100,12 @@ class Network:
         Seeds the one ``numpy.random.Generator`` that draws the initial weights and the
         shuffles: the same seed gives the same run.
     threads : int or None
-        Threads for the numba backend's per-sample training: they share out the first
-        layer's columns, and the result is the same, bit for bit, as with one thread.
-        Mini-batches and inference run on one thread.
+        Threads for the numba backend's per-sample training: each owns a block of the
+        first layer's columns, thread 0 does the rest of every sample between two spin
+        barriers, and the result is the same, bit for bit, as with one thread.
+        Mini-batches and inference run on one thread. Spin barriers need cores that run
+        at once: on the 2-vCPU machine fastnn is measured on, two busy processes each run
+        at half speed, and 2 threads are slower than 1 (see the README's benchmarks).
 
     Attributes
     ----------

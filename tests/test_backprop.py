@@ -93,7 +93,8 @@ def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, 
     if batch_size == 1 and optimizer == compiled.SGD:
         return loops.train_epoch_per_sample(
             weights_t, biases, codes, True, loss, compiled.BACKPROP_GRADIENT, learning_rate,
-            *common, buffers["pending_input"], 0, 1, np.array([0, len(biases[0])]),
+            *common, buffers["pending_input"], (weights_t[0],), 0, 1,
+            np.array([[0, len(b)] for b in biases], dtype=np.uint64),
             np.zeros(2, np.int64), np.zeros(1, np.int64))
     zeros = lambda arrays: tuple(np.zeros_like(a) for a in arrays)  # noqa: E731
     return loops.train_epoch_batches(weights_t, biases, codes, True, loss,

@@ -4,10 +4,19 @@
 
     fastnn train --recipe rashid --hidden 200 --epochs 1 --save rashid.npz
     fastnn train --recipe linear --eval-every 10000
+    fastnn train --recipe rashid --hidden 200 --epochs 1 --benchmark
+
+``--benchmark`` adds, after the run, its seconds per epoch (median over the epochs),
+samples/s and JIT compilation time, and times the same configuration on the other two
+backends for one epoch of a stretch of the training set (:data:`BENCHMARK_STRETCH`
+images, scaled to the full set and labelled so), to print the speedups side by side.
+All times are the engine's (``History.history["seconds"]``): compilation, progress bar
+and callbacks excluded.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 
 from fastnn.cli.common import add_source_options, load_dataset
@@ -18,6 +27,10 @@ RECIPES = ("linear", "grokking", "rashid", "nielsen", "keras")
 
 #: Epochs each tutorial trains for, used when --epochs is not given.
 DEFAULT_EPOCHS = {"linear": 1, "grokking": 5, "rashid": 5, "nielsen": 30, "keras": 5}
+
+#: Images of the one-epoch comparison runs of --benchmark, per backend (None: all of
+#: them); never more than the training set. The time is scaled to the full set.
+BENCHMARK_STRETCH = {"numba": None, "numpy": 10_000, "python": 1_000}
 
 
 def add_parser(subparsers) -> None:
@@ -44,6 +57,11 @@ def add_parser(subparsers) -> None:
                         help="print the test accuracy after every N training images")
     parser.add_argument("--save", metavar="PATH", help="write the trained network here (.npz)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (the epoch lines stay)")
+    parser.add_argument("--benchmark", action="store_true",
+                        help="also print seconds per epoch, samples/s and JIT time, and time the "
+                             "same network on the other backends (NumPy on up to "
+                             f"{BENCHMARK_STRETCH['numpy']:,} images, plain Python on "
+                             f"{BENCHMARK_STRETCH['python']:,}, scaled) for the speedups")
     add_source_options(parser)
     parser.set_defaults(func=run)
 
@@ -92,7 +110,55 @@ def run(args) -> int:
           f"{train_seconds:.2f} s ({samples / train_seconds:,.0f} samples/s, "
           f"{train_seconds / epochs:.3f} s per epoch) + evaluation and overhead "
           f"{wall - net.compile_seconds_ - train_seconds:.2f} s")
+    if args.benchmark:
+        _print_benchmark(args, net, history, x_train, y_train)
     if args.save:
         path = net.save(args.save)
         print(f"saved to {path}")
     return 0
+
+
+def _format_rate(rate: float) -> str:
+    return f"{rate:,.0f}" if rate >= 100 else f"{rate:.4g}"
+
+
+def _time_stretch(args, backend, x_train, y_train):
+    """One epoch of the run's configuration on ``backend``, on a stretch of the data.
+
+    Returns ``(seconds scaled to the full set, samples/s, images timed, dtype)``. Plain
+    Python runs in float64 whatever the run's dtype: it computes in Python floats.
+    """
+    from fastnn import recipes
+
+    overrides = {**_overrides(args), "backend": backend}
+    if backend == "python":
+        overrides["dtype"] = "float64"
+    net = recipes.make(args.recipe, **overrides)
+    stretch = BENCHMARK_STRETCH[backend] or len(x_train)
+    count = min(stretch, len(x_train))
+    seconds = net.fit(x_train[:count], y_train[:count], epochs=1).history["seconds"][0]
+    return seconds * len(x_train) / count, count / seconds, count, net.dtype
+
+
+def _print_benchmark(args, net, history, x_train, y_train) -> None:
+    """The figures of ``--benchmark``: this run's, then the other backends' for comparison."""
+    n = len(x_train)
+    epoch_seconds = statistics.median(history.history["seconds"])
+    epochs = len(history.history["seconds"])
+    threads = f", {net.threads} thread(s)" if net.threads is not None else ""
+    print(f"benchmark: {args.recipe} {net.sizes}, batch_size={net.batch_size}, {net.dtype}"
+          f"{threads}, {n:,} images per epoch; engine time, JIT compilation excluded",
+          flush=True)
+    print(f"benchmark: {net.backend}: {epoch_seconds:.4g} s per epoch (median of {epochs} "
+          f"epoch(s)), {_format_rate(n / epoch_seconds)} samples/s, JIT compilation "
+          f"{net.compile_seconds_:.4g} s", flush=True)
+    for backend in ("numba", "numpy", "python"):
+        if backend == net.backend:
+            continue
+        seconds, rate, count, dtype = _time_stretch(args, backend, x_train, y_train)
+        details = [f"scaled from {count:,} images" if count < n else f"all {count:,} images"]
+        if dtype != net.dtype:
+            details.append(dtype)
+        print(f"benchmark: {backend}: {seconds:.4g} s per epoch ({', '.join(details)}), "
+              f"{_format_rate(rate)} samples/s; speedup of {net.backend} over {backend}: "
+              f"{seconds / epoch_seconds:.4g}x", flush=True)

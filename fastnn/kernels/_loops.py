@@ -439,7 +439,9 @@ def forward_block_into(weights_t, biases, activations, use_bias, x_block, count,
 def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z, c0, c1):
     """Apply the previous sample's update to WT while computing ``z = WT.T @ a``.
 
-    Only columns c0 <= c < c1 are touched, so that threads can share a layer. One pass
+    Only columns c0 <= c < c1 are touched, so that threads can share a layer; WT holds
+    those columns only, column c at ``WT[r][c - c0]`` (the whole matrix when c0 is 0),
+    so that each thread's weights are a contiguous block of its own. One pass
     over WT does, row by row, what :func:`update_weights` and then
     :func:`transposed_multiply_into` do in two: ``WT[r][c] -= lr * (pending_input[r] *
     pending_delta[c])``, then ``z[c] += a[r] * WT[r][c]`` with the updated value. Each
@@ -469,15 +471,16 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
         row2 = WT[r + 2]
         row3 = WT[r + 3]
         for c in range(c0, c1):
+            j = c - c0
             d = pending_delta[c]
-            w0 = row0[c] - learning_rate * (p0 * d)
-            w1 = row1[c] - learning_rate * (p1 * d)
-            w2 = row2[c] - learning_rate * (p2 * d)
-            w3 = row3[c] - learning_rate * (p3 * d)
-            row0[c] = w0
-            row1[c] = w1
-            row2[c] = w2
-            row3[c] = w3
+            w0 = row0[j] - learning_rate * (p0 * d)
+            w1 = row1[j] - learning_rate * (p1 * d)
+            w2 = row2[j] - learning_rate * (p2 * d)
+            w3 = row3[j] - learning_rate * (p3 * d)
+            row0[j] = w0
+            row1[j] = w1
+            row2[j] = w2
+            row3[j] = w3
             z[c] = (((z[c] + a0 * w0) + a1 * w1) + a2 * w2) + a3 * w3
         r += 4
     while r < n_rows:
@@ -488,17 +491,18 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
             continue
         row = WT[r]
         for c in range(c0, c1):
-            w = row[c] - learning_rate * (pr * pending_delta[c])
-            row[c] = w
+            w = row[c - c0] - learning_rate * (pr * pending_delta[c])
+            row[c - c0] = w
             z[c] += ar * w
         r += 1
 
 
 @jit
 def update_columns(WT, pending_input, pending_delta, learning_rate, c0, c1):
-    """``WT[r][c] -= lr * (pending_input[r] * pending_delta[c])`` for c0 <= c < c1.
+    """``WT[r][c - c0] -= lr * (pending_input[r] * pending_delta[c])`` for c0 <= c < c1.
 
-    Rows whose input is 0 are skipped (see "Zero inputs" above).
+    WT holds columns c0..c1 as :func:`update_and_multiply_into` has them. Rows whose
+    input is 0 are skipped (see "Zero inputs" above).
     """
     for r in range(len(WT)):
         pr = pending_input[r]
@@ -506,7 +510,7 @@ def update_columns(WT, pending_input, pending_delta, learning_rate, c0, c1):
             continue
         row = WT[r]
         for c in range(c0, c1):
-            row[c] -= learning_rate * (pr * pending_delta[c])
+            row[c - c0] -= learning_rate * (pr * pending_delta[c])
 
 
 @jit
@@ -526,16 +530,17 @@ def activate_columns_into(z, out, activation, c0, c1):
 
 
 @jit
-def pending_sample_layer(weights_t, biases, activations, use_bias, learning_rate,
+def pending_sample_layer(WT, biases, activations, use_bias, learning_rate,
                          pending_input, delta, layer_input, pre, act, layer, c0, c1):
     """Layer ``layer`` of one sample's forward pass, on columns c0..c1, into row 0.
 
-    The previous sample's update of this layer (its input ``pending_input[layer]`` and
-    delta ``delta[layer][0]``) is applied on the way; see :func:`update_and_multiply_into`.
+    WT holds the layer's columns c0..c1 (see :func:`update_and_multiply_into`). The
+    previous sample's update of this layer (its input ``pending_input[layer]`` and delta
+    ``delta[layer][0]``) is applied on the way.
     """
     z = pre[layer][0]
-    update_and_multiply_into(weights_t[layer], pending_input[layer], delta[layer][0],
-                             learning_rate, layer_input, z, c0, c1)
+    update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
+                             layer_input, z, c0, c1)
     if use_bias:
         b = biases[layer]
         d = delta[layer][0]
@@ -546,10 +551,10 @@ def pending_sample_layer(weights_t, biases, activations, use_bias, learning_rate
 
 
 @jit
-def flush_pending_layer(weights_t, biases, use_bias, learning_rate, pending_input, delta,
+def flush_pending_layer(WT, biases, use_bias, learning_rate, pending_input, delta,
                         layer, c0, c1):
-    """Apply the pending update of layer ``layer`` on columns c0..c1."""
-    update_columns(weights_t[layer], pending_input[layer], delta[layer][0], learning_rate, c0, c1)
+    """Apply the pending update of layer ``layer`` on columns c0..c1 (held by WT)."""
+    update_columns(WT, pending_input[layer], delta[layer][0], learning_rate, c0, c1)
     if use_bias:
         b = biases[layer]
         d = delta[layer][0]
@@ -705,8 +710,8 @@ def score_sample(y, t, label, loss):
 @jit
 def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backprop,
                            learning_rate, X, transform, scaling, T, labels, order, x_block, pre,
-                           act, error, delta, pending_input, thread, n_threads, column_bounds,
-                           sync, stop):
+                           act, error, delta, pending_input, first_layer_blocks, thread,
+                           n_threads, column_bounds, sync, stop):
     """Per-sample SGD over ``X[order]``, updating weights_t and biases in place.
 
     Each sample's update reaches the weights before the next sample uses them: it is
@@ -716,12 +721,14 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
     sample is loaded into ``x_block[thread]`` by :func:`load_input_into`.
 
     Threads: ``n_threads`` threads run this function at once, with ``thread`` = 0, 1,
-    ...; thread t computes columns ``column_bounds[t]:column_bounds[t + 1]`` of the
-    first layer (each owns its slice of every weight row, so none writes what another
+ (each owns its slice of every weight row, so none writes what another
     reads), and thread 0 does the rest of each sample, between two barriers on
     ``sync`` (int64, 2 zeros). ``stop`` (int64, 1 zero) tells the others to stop. The
     order of every operation on every number is that of one thread, so the result is
-    the same bit for bit. One thread: ``thread=0, n_threads=1, column_bounds=(0, n)``.
+    the same bit for bit. Row l of ``column_bounds`` (one per layer, n_threads + 1
+    entries) splits layer l's columns; the other layers use its first and last entry.
+    Compiled, the bounds are uint64: unsigned indices spare the loops the check for
+    negative indices, which would keep them from vectorising.
 
     Returns
     -------
@@ -734,8 +741,8 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
         Samples processed.
     """
     last = len(weights_t) - 1
-    c0 = column_bounds[thread]
-    c1 = column_bounds[thread + 1]
+    c0 = column_bounds[0][thread]
+    c1 = column_bounds[0][thread + 1]
     generation = 0
     if thread == 0:  # nothing is pending yet: a zero update
         for layer in range(last + 1):
@@ -749,14 +756,15 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
     for k in range(len(order)):
         sample = order[k]
         load_input_into(X[sample], x, transform, scaling)
-        pending_sample_layer(weights_t, biases, activations, use_bias, learning_rate,
-                             pending_input, delta, x, pre, act, 0, c0, c1)
+        pending_sample_layer(first_layer_blocks[thread], biases, activations, use_bias,
+                             learning_rate, pending_input, delta, x, pre, act, 0, c0, c1)
         generation = barrier(sync, generation, n_threads)
         if thread == 0:
             for layer in range(1, last + 1):
-                pending_sample_layer(weights_t, biases, activations, use_bias, learning_rate,
-                                     pending_input, delta, act[layer - 1][0], pre, act, layer,
-                                     0, len(biases[layer]))
+                pending_sample_layer(weights_t[layer], biases, activations, use_bias,
+                                     learning_rate, pending_input, delta, act[layer - 1][0],
+                                     pre, act, layer, column_bounds[layer][0],
+                                     column_bounds[layer][n_threads])
             t = T[sample]
             sample_loss_value, hit = score_sample(act[last][0], t, labels[sample], loss)
             loss_sum += sample_loss_value
@@ -770,12 +778,13 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
         if stop[0] != 0:
             break
     if seen > 0:
-        flush_pending_layer(weights_t, biases, use_bias, learning_rate, pending_input, delta,
-                            0, c0, c1)
+        flush_pending_layer(first_layer_blocks[thread], biases, use_bias, learning_rate,
+                            pending_input, delta, 0, c0, c1)
         if thread == 0:
             for layer in range(1, last + 1):
-                flush_pending_layer(weights_t, biases, use_bias, learning_rate, pending_input,
-                                    delta, layer, 0, len(biases[layer]))
+                flush_pending_layer(weights_t[layer], biases, use_bias, learning_rate,
+                                    pending_input, delta, layer, column_bounds[layer][0],
+                                    column_bounds[layer][n_threads])
     return loss_sum, correct, seen
 
 

@@ -1,0 +1,84 @@
+"""``fastnn train --benchmark``: its figures are printed, and agree with each other."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fastnn.cli import main
+from fastnn.cli import train as train_command
+
+pytestmark = pytest.mark.realdata
+
+LIMIT = 500
+MAIN_LINE = re.compile(
+    r"^benchmark: (?P<backend>\w+): (?P<seconds>[\d.e+-]+) s per epoch \(median of "
+    r"(?P<epochs>\d+) epoch\(s\)\), (?P<rate>[\d,.e+-]+) samples/s, JIT compilation "
+    r"(?P<jit>[\d.e+-]+) s$", re.MULTILINE)
+COMPARISON_LINE = re.compile(
+    r"^benchmark: (?P<backend>\w+): (?P<seconds>[\d.e+-]+) s per epoch \((?P<details>[^)]*)\), "
+    r"(?P<rate>[\d,.e+-]+) samples/s; speedup of (?P<main>\w+) over (?P=backend): "
+    r"(?P<ratio>[\d.e+-]+)x$", re.MULTILINE)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def assert_close(printed: float, computed: float, digits: int = 4):
+    """``printed`` is ``computed`` rounded to ``digits`` significant digits (or nearly)."""
+    assert printed == pytest.approx(computed, rel=3 * 10.0 ** -(digits - 1))
+
+
+def run_benchmark(mnist_dir, capsys, *options):
+    code = main(["train", "--recipe", "linear", "--limit", str(LIMIT), "--quiet", "--benchmark",
+                 "--data-dir", str(mnist_dir), *options])
+    assert code == 0
+    return capsys.readouterr().out
+
+
+def test_benchmark_prints_consistent_figures(mnist_dir, capsys, monkeypatch):
+    # a plain-Python stretch shorter than the run, so that its scaling is exercised too
+    monkeypatch.setitem(train_command.BENCHMARK_STRETCH, "python", 200)
+    out = run_benchmark(mnist_dir, capsys, "--epochs", "2")
+
+    assert re.search(r"^benchmark: linear \[784, 10\], batch_size=1, float64, 500 images per "
+                     r"epoch; engine time, JIT compilation excluded$", out, re.MULTILINE)
+    main_run = MAIN_LINE.search(out)
+    assert main_run, out
+    assert main_run["backend"] == "numba" and main_run["epochs"] == "2"
+    main_seconds = number(main_run["seconds"])
+    assert main_seconds > 0 and number(main_run["jit"]) >= 0
+    assert_close(number(main_run["rate"]) * main_seconds, LIMIT, digits=3)
+
+    comparisons = {m["backend"]: m for m in COMPARISON_LINE.finditer(out)}
+    assert set(comparisons) == {"numpy", "python"}, out
+    assert comparisons["numpy"]["details"] == "all 500 images"
+    assert comparisons["python"]["details"] == "scaled from 200 images"
+    for line in comparisons.values():
+        seconds, ratio = number(line["seconds"]), number(line["ratio"])
+        assert line["main"] == "numba"
+        assert_close(ratio, seconds / main_seconds)
+        # seconds per epoch of all 500 images, samples/s of the images actually timed
+        assert_close(number(line["rate"]) * seconds, LIMIT, digits=3)
+
+
+def test_benchmark_from_another_backend_compares_with_numba(mnist_dir, capsys):
+    out = run_benchmark(mnist_dir, capsys, "--backend", "numpy", "--dtype", "float32")
+    main_run = MAIN_LINE.search(out)
+    assert main_run and main_run["backend"] == "numpy"
+    comparisons = {m["backend"]: m for m in COMPARISON_LINE.finditer(out)}
+    assert set(comparisons) == {"numba", "python"}, out
+    assert comparisons["numba"]["details"] == "all 500 images"
+    assert comparisons["python"]["details"] == "all 500 images, float64"
+    for line in comparisons.values():
+        assert line["main"] == "numpy"
+        assert_close(number(line["ratio"]), number(line["seconds"]) / number(main_run["seconds"]))
+
+
+def test_without_benchmark_no_benchmark_lines(mnist_dir, capsys):
+    code = main(["train", "--recipe", "linear", "--limit", "100", "--quiet",
+                 "--data-dir", str(mnist_dir)])
+    assert code == 0
+    assert "benchmark:" not in capsys.readouterr().out

@@ -216,11 +216,14 @@ class NumbaEngine:
             return 1
         return max(1, min(state.threads, state.sizes[1] // 16))
 
-    def compile(self, state, X, T, labels):
-        """Compile (or load from cache) both kernels for these types; returns seconds."""
+    def compile(self, state, X, T=None, labels=None):
+        """Compile (or load from cache) the training kernel for these types, or the
+        prediction kernel when T is None, by calling it on no samples; returns seconds."""
         start = time.perf_counter()
-        self.train(state, X.head(0), T[:0], labels[:0], np.zeros(0, dtype=np.int64))
-        self.predict_proba(state, X.head(0))
+        if T is None:
+            self.predict_proba(state, X.head(0))
+        else:
+            self.train(state, X.head(0), T[:0], labels[:0], np.zeros(0, dtype=np.int64))
         return time.perf_counter() - start
 
 
@@ -306,7 +309,7 @@ class PythonEngine:
                                 lists["pre"], lists["act"], out)
         return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])
 
-    def compile(self, state, X, T, labels):
+    def compile(self, state, X, T=None, labels=None):
         return 0.0
 
 
@@ -428,7 +431,7 @@ class NumpyEngine:
     def predict_proba(self, state, X):
         return self._forward(state, X.scaled(slice(None), state.dtype))[1][-1]
 
-    def compile(self, state, X, T, labels):
+    def compile(self, state, X, T=None, labels=None):
         return 0.0
 
 

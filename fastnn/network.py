@@ -115,6 +115,10 @@ class Network:
         (n_out,) per layer, or None when ``use_bias`` is False.
     history_ : list of dict
         One entry per epoch trained so far (see :meth:`fit`).
+    compile_seconds_ : float
+        Seconds spent compiling (or loading from Numba's cache) the kernels this
+        network has called: the training kernel at the start of :meth:`fit`, the
+        prediction kernel at the first prediction.
     """
 
     def __init__(self, sizes=(784, 100, 10), activations="sigmoid", loss="squared_error",
@@ -336,6 +340,7 @@ class Network:
         from fastnn.config import threads
 
         with threads(self.threads if self.backend == "numba" else None):
+            self.compile_seconds_ += self._engine.compile(self._state, X)
             return self._engine.predict_proba(self._state, X)
 
     def predict_proba(self, x):

@@ -3,17 +3,31 @@
 * :func:`runtime_info`: what the machine and libraries were (recorded with every result);
 * ``record_info``: sets ``benchmark.group`` and ``benchmark.extra_info`` in one call;
 * ``operands``: random input arrays by name, shape and dtype, generated once per
-  session and handed out as fresh copies.
+  session and handed out as fresh copies;
+* ``mnist_train``: the 60,000 MNIST training images and labels, from ``FASTNN_DATA``;
+* ``python_full``: whether ``--python-full`` was given (plain-Python epochs on all
+  60,000 images instead of a subset);
+* :class:`OtherLoad`: how busy other processes kept the machine while a benchmark ran.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 SEED = 20240601
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--python-full", action="store_true", default=False,
+        help="fastnn epoch benchmarks: time every plain-Python epoch on all 60,000 images "
+             "(default: only linear's; the other recipes on a subset, scaled up)",
+    )
 
 
 def size_label(shape) -> str:
@@ -60,6 +74,45 @@ def record_info(benchmark):
     return record
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all cores have spent busy since boot (``/proc/stat``), or None."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+class OtherLoad:
+    """Measures the CPU that *other* processes used while the body ran.
+
+    ``with OtherLoad() as load: ...``, then ``load.cores``: the machine's busy CPU
+    seconds (``/proc/stat``) less this process's own (all its threads), divided by the
+    wall time, i.e. how many cores others kept busy on average; None where
+    ``/proc/stat`` is missing. On a 2-core machine, 0.5 means others took a quarter of it.
+    """
+
+    def __enter__(self):
+        self.cores = None
+        self._start = (time.perf_counter(), machine_busy_seconds(), self._own_seconds())
+        return self
+
+    def __exit__(self, *exc_info):
+        wall_start, busy_start, own_start = self._start
+        busy = machine_busy_seconds()
+        wall = time.perf_counter() - wall_start
+        if busy is not None and busy_start is not None and wall > 0:
+            others = (busy - busy_start) - (self._own_seconds() - own_start)
+            self.cores = max(0.0, others / wall)
+        return False
+
+    @staticmethod
+    def _own_seconds() -> float:
+        times = os.times()
+        return times.user + times.system
+
+
 class Operands:
     """Random standard-normal inputs, made once per (name, shape, dtype) and copied out."""
 
@@ -79,3 +132,25 @@ class Operands:
 def operands() -> Operands:
     """The session's :class:`Operands`."""
     return Operands()
+
+
+@pytest.fixture(scope="session")
+def mnist_train():
+    """``(images, labels)`` of the MNIST training set, from the directory in FASTNN_DATA.
+
+    Skips the benchmark when FASTNN_DATA is not set; never downloads.
+    """
+    data_dir = os.environ.get("FASTNN_DATA")
+    if not data_dir:
+        pytest.skip("FASTNN_DATA is not set: point it at the MNIST files, e.g. "
+                    "FASTNN_DATA=../shared/mnist python -m pytest benchmarks/...")
+    from fastnn.datasets import load_mnist
+
+    (images, labels), _ = load_mnist(data_dir=data_dir, download=False)
+    return images, labels
+
+
+@pytest.fixture(scope="session")
+def python_full(request) -> bool:
+    """True when ``--python-full`` was given."""
+    return bool(request.config.getoption("--python-full"))

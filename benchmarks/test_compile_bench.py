@@ -23,13 +23,11 @@ run compiled and the cached run did not.
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import subprocess
-import sys
 
 import pytest
+
+from benchmarks.processes import IMPORT_SCRIPT, NUMBA_CACHE_COUNTS, NUMBA_SETUP, run_python
 
 ROUNDS = 3
 IMPORT_BUDGET_S = 0.3
@@ -44,49 +42,23 @@ FIRST_CALLS = {
 FIRST_CALL_SCRIPT = """
 import json, time
 import numpy as np
-import numba
-from numba.core.registry import cpu_target
+""" + NUMBA_SETUP + """
 start = time.perf_counter()
 from fastnn.kernels import numba as K
 imported = time.perf_counter() - start
-start = time.perf_counter()
-cpu_target.typing_context.refresh()
-cpu_target.target_context.refresh()
-target_init = time.perf_counter() - start
 start = time.perf_counter()
 {call}
 first = time.perf_counter() - start
 start = time.perf_counter()
 {call}
 second = time.perf_counter() - start
-stats = [f.stats for f in vars(K.loops).values() if hasattr(f, "stats")]
+""" + NUMBA_CACHE_COUNTS + """
 print(json.dumps({{
     "seconds": first, "second_call_s": second, "import_kernels_s": imported,
-    "target_init_s": target_init, "first_call_total_s": target_init + first,
-    "cache_hits": sum(sum(s.cache_hits.values()) for s in stats),
-    "cache_misses": sum(sum(s.cache_misses.values()) for s in stats),
+    "target_init_s": target_init_s, "first_call_total_s": target_init_s + first,
+    "cache_hits": cache_hits, "cache_misses": cache_misses,
 }}))
 """
-
-IMPORT_SCRIPT = """
-import json, sys, time
-start = time.perf_counter()
-import fastnn
-seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "numba_imported": "numba" in sys.modules,
-                  "numpy_imported": "numpy" in sys.modules}))
-"""
-
-
-def run_python(script: str, cache_dir=None) -> dict:
-    """Run ``script`` in a fresh interpreter and return the JSON it prints last."""
-    env = {**os.environ, "FASTNN_NUMBA_CACHE": "1"}
-    env.pop("NUMBA_DISABLE_JIT", None)
-    if cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = str(cache_dir)
-    completed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                               text=True, check=True)
-    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def timed_runs(benchmark, script: str, cache_dir_for_round) -> list[dict]:

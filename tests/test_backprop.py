@@ -103,6 +103,16 @@ def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, 
                                      zeros(biases), zeros(weights_t), zeros(biases), np.zeros(1))
 
 
+def one_sample_gradient(weights_t, biases, codes, x, t, steps):
+    """Forward and backward for one sample, unfused; returns each layer's input."""
+    steps["x_block"][0] = x
+    compiled.forward_block_into(weights_t, biases, codes, True, steps["x_block"], 1,
+                                steps["pre"], steps["act"])
+    compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
+                           t, steps["pre"], steps["act"], steps["error"], steps["delta"], 0)
+    return (x,) + tuple(a[0] for a in steps["act"][:-1])
+
+
 def test_fused_epoch_equals_per_sample_steps():
     """The fused per-sample epoch against forward, backward and update called one by one."""
     weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
@@ -113,12 +123,7 @@ def test_fused_epoch_equals_per_sample_steps():
     run_epoch(compiled, fused_w, fused_b, codes, X, T, labels, order, 1, compiled.SGD, buffers)
     steps = make_buffers((6, 5, 4))
     for s in order:
-        steps["x_block"][0] = X[s]
-        compiled.forward_block_into(weights_t, biases, codes, True, steps["x_block"], 1,
-                                    steps["pre"], steps["act"])
-        compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
-                               T[s], steps["pre"], steps["act"], steps["error"], steps["delta"], 0)
-        inputs = (X[s],) + tuple(a[0] for a in steps["act"][:-1])
+        inputs = one_sample_gradient(weights_t, biases, codes, X[s], T[s], steps)
         compiled.sgd_sample_update(weights_t, biases, True, 0.5, inputs, steps["delta"])
     for got, expected in zip(fused_w + fused_b, weights_t + biases):
         np.testing.assert_array_equal(got, expected)
@@ -136,12 +141,7 @@ def test_blocked_batch_equals_sample_by_sample_sums():
     grad_b = [np.zeros_like(b) for b in biases]
     steps = make_buffers((6, 5, 4))
     for s in order:
-        steps["x_block"][0] = X[s]
-        compiled.forward_block_into(weights_t, biases, codes, True, steps["x_block"], 1,
-                                    steps["pre"], steps["act"])
-        compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
-                               T[s], steps["pre"], steps["act"], steps["error"], steps["delta"], 0)
-        inputs = (X[s],) + tuple(a[0] for a in steps["act"][:-1])
+        inputs = one_sample_gradient(weights_t, biases, codes, X[s], T[s], steps)
         for layer in range(2):
             compiled.accumulate_outer(grad_w[layer], inputs[layer], steps["delta"][layer][0])
             compiled.accumulate_vector(grad_b[layer], steps["delta"][layer][0])

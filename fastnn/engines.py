@@ -54,10 +54,11 @@ class NetworkState:
         """True for per-sample SGD: every sample updates the weights at once."""
         return self.batch_size == 1 and self.optimizer == codes.SGD
 
-    def input_scaling(self, inputs):
-        """``(transform, (divisor, span, low))`` for the kernels, in the state's dtype."""
-        cast = self.dtype.type
-        return inputs.transform, (cast(255.0), cast(inputs.span), cast(inputs.low))
+    def input_table(self, inputs):
+        """``(use_table, table)`` for the kernels' :func:`load_input_into`."""
+        if inputs.array.dtype == np.uint8:
+            return True, inputs.table(self.dtype)
+        return False, np.zeros(1, dtype=self.dtype)
 
     def scalars(self):
         """learning_rate, rho, 1 - rho and epsilon, in the state's dtype."""
@@ -154,13 +155,13 @@ class NumbaEngine:
         b = self._prepare(state)
         lr, rho, one_minus_rho, eps = state.scalars()
         weights_t, biases = tuple(state.weights_t), tuple(state.biases)
-        transform, scaling = state.input_scaling(X)
+        use_table, table = state.input_table(X)
         if state.per_sample:
             n_threads = self.thread_count(state)
             bounds = column_bounds(state.sizes, n_threads)
             blocks = self._first_layer_blocks(state, bounds)
             args = (weights_t, biases, state.activations, state.use_bias, state.loss,
-                    state.backprop, lr, X.array, transform, scaling, T, labels, order,
+                    state.backprop, lr, X.array, use_table, table, T, labels, order,
                     b["x_block"], b["pre"], b["act"], b["error"], b["delta"], b["pending_input"],
                     blocks)
             try:
@@ -172,16 +173,16 @@ class NumbaEngine:
         ms_w, ms_b = self._optimizer_state(state)
         return codes.train_epoch_batches(
             weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
-            state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X.array, transform,
-            scaling, T, labels, order, b["x_block"], b["pre"], b["act"], b["error"],
+            state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X.array, use_table,
+            table, T, labels, order, b["x_block"], b["pre"], b["act"], b["error"],
             b["delta"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"])
 
     def predict_proba(self, state, X):
         b = self._prepare(state)
         out = np.empty((len(X), state.sizes[-1]), dtype=state.dtype)
-        transform, scaling = state.input_scaling(X)
+        use_table, table = state.input_table(X)
         codes.predict_into(tuple(state.weights_t), tuple(state.biases), state.activations,
-                           state.use_bias, X.array, transform, scaling, b["x_block"], b["pre"],
+                           state.use_bias, X.array, use_table, table, b["x_block"], b["pre"],
                            b["act"], out)
         return out
 
@@ -263,6 +264,13 @@ class PythonEngine:
             "pre": blocks(), "act": blocks(), "error": blocks(), "delta": blocks(),
         }
 
+    @staticmethod
+    def _table(X):
+        """The input lookup table as Python floats (plain Python computes in float64)."""
+        if X.array.dtype == np.uint8:
+            return True, X.table(np.dtype(np.float64)).tolist()
+        return False, [0.0]
+
     def _store(self, state, lists):
         for w, w_list in zip(state.weights_t, lists["weights_t"]):
             w[...] = w_list
@@ -271,8 +279,8 @@ class PythonEngine:
 
     def train(self, state, X, T, labels, order):
         lists = self._lists(state)
-        transform, scaling = X.transform, (255.0, float(X.span), float(X.low))
-        rows = (_RowsAsLists(X.array), transform, scaling, _RowsAsLists(T), labels.tolist(),
+        use_table, table = self._table(X)
+        rows = (_RowsAsLists(X.array), use_table, table, _RowsAsLists(T), labels.tolist(),
                 order.tolist(), lists["x_block"], lists["pre"], lists["act"], lists["error"],
                 lists["delta"])
         if state.per_sample:
@@ -304,8 +312,8 @@ class PythonEngine:
         lists = self._lists(state)
         out = [[0.0] * state.sizes[-1] for _ in range(len(X))]
         self.loops.predict_into(lists["weights_t"], lists["biases"], state.activations.tolist(),
-                                state.use_bias, _RowsAsLists(X.array), X.transform,
-                                (255.0, float(X.span), float(X.low)), lists["x_block"],
+                                state.use_bias, _RowsAsLists(X.array), *self._table(X),
+                                lists["x_block"],
                                 lists["pre"], lists["act"], out)
         return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])
 

@@ -88,7 +88,7 @@ def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
 def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer,
               buffers, learning_rate=0.5, loss=compiled.SQUARED_ERROR):
     """One epoch through the kernel the engines call for this batch size and optimizer."""
-    common = (X, 0, (255.0, 1.0, 0.0), T, labels, order, buffers["x_block"], buffers["pre"],
+    common = (X, False, np.zeros(1), T, labels, order, buffers["x_block"], buffers["pre"],
               buffers["act"], buffers["error"], buffers["delta"])
     if batch_size == 1 and optimizer == compiled.SGD:
         return loops.train_epoch_per_sample(

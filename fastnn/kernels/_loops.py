@@ -497,13 +497,16 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
     pending_delta[c])``, then ``z[c] += a[r] * WT[r][c]`` with the updated value. Each
     element sees the same operations in the same order, so the result is the same, bit
     for bit, while the weights cross the memory hierarchy once instead of twice.
-    Rows go four at a time, so that ``z`` is loaded and stored once per four rows.
+    Rows go four at a time (for 32 columns or more), so that ``z`` is loaded and stored
+    once per four rows.
     """
     n_rows = len(a)
     for c in range(c0, c1):
         z[c] = 0.0
     r = 0
-    while r + 4 <= n_rows:
+    # Four rows a pass pay off for wide rows; narrow ones (the 10 outputs of the linear
+    # nets) go row by row, which also skips zero inputs row by row.
+    while r + 4 <= n_rows and c1 - c0 >= 32:
         p0 = pending_input[r]
         p1 = pending_input[r + 1]
         p2 = pending_input[r + 2]
@@ -620,21 +623,16 @@ def copy_into(source, target):
 
 
 @jit
-def load_input_into(row, x, transform, scaling):
-    """One stored input row as network input: ``x[i]`` from ``row[i]``.
+def load_input_into(row, x, use_table, table):
+    """One stored input row as network input: ``x[i] = table[row[i]]``, or a copy.
 
-    ``transform`` (see :class:`fastnn.inputs.Inputs`): 0 copies; 1 gives
-    ``row[i] / divisor``; 2 gives ``row[i] / divisor * span + low``, with
-    ``scaling = (divisor, span, low)`` in the network's dtype, the operations of
-    :func:`fastnn.preprocessing.scale` in its order.
+    For uint8 pixels ``table`` holds the network input of each of the 256 values, made
+    by :func:`fastnn.preprocessing.scale` (see :meth:`fastnn.inputs.Inputs.table`), so a
+    lookup gives exactly the scaled value, without a division per pixel.
     """
-    divisor, span, low = scaling
-    if transform == 1:
+    if use_table:
         for i in range(len(x)):
-            x[i] = row[i] / divisor
-    elif transform == 2:
-        for i in range(len(x)):
-            x[i] = row[i] / divisor * span + low
+            x[i] = table[int(row[i])]
     else:
         for i in range(len(x)):
             x[i] = row[i]
@@ -759,7 +757,7 @@ def score_sample(y, t, label, loss):
 
 @jit
 def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backprop,
-                           learning_rate, X, transform, scaling, T, labels, order, x_block, pre,
+                           learning_rate, X, use_table, table, T, labels, order, x_block, pre,
                            act, error, delta, pending_input, first_layer_blocks, thread,
                            n_threads, column_bounds, sync, stop):
     """Per-sample SGD over ``X[order]``, updating weights_t and biases in place.
@@ -805,7 +803,7 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
     x = x_block[thread]  # every thread loads the sample for itself: no barrier needed
     for k in range(len(order)):
         sample = order[k]
-        load_input_into(X[sample], x, transform, scaling)
+        load_input_into(X[sample], x, use_table, table)
         pending_sample_layer(first_layer_blocks[thread], biases, activations, use_bias,
                              learning_rate, pending_input, delta, x, pre, act, 0, c0, c1)
         generation = barrier(sync, generation, n_threads)
@@ -841,7 +839,7 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
 @jit
 def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop, optimizer,
                         learning_rate, rho, one_minus_rho, epsilon, batch_size,
-                        X, transform, scaling, T, labels, order, x_block, pre, act, error, delta,
+                        X, use_table, table, T, labels, order, x_block, pre, act, error, delta,
                         grad_w, grad_b, mean_square_w, mean_square_b, scalar):
     """Mini-batch training over ``X[order]`` (SGD or RMSprop), in place.
 
@@ -864,7 +862,7 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
         while k < stop:
             count = min(block, stop - k)
             for s in range(count):
-                load_input_into(X[order[k + s]], x_block[s], transform, scaling)
+                load_input_into(X[order[k + s]], x_block[s], use_table, table)
             forward_block_into(weights_t, biases, activations, use_bias, x_block, count, pre, act)
             for s in range(count):
                 sample = order[k + s]
@@ -886,7 +884,7 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
 
 
 @jit
-def predict_into(weights_t, biases, activations, use_bias, X, transform, scaling, x_block, pre,
+def predict_into(weights_t, biases, activations, use_bias, X, use_table, table, x_block, pre,
                  act, out):
     """Forward every row of X, BLOCK at a time; ``out[s]`` receives sample s's outputs."""
     last = len(weights_t) - 1
@@ -896,7 +894,7 @@ def predict_into(weights_t, biases, activations, use_bias, X, transform, scaling
     while k < n:
         count = min(block, n - k)
         for s in range(count):
-            load_input_into(X[k + s], x_block[s], transform, scaling)
+            load_input_into(X[k + s], x_block[s], use_table, table)
         forward_block_into(weights_t, biases, activations, use_bias, x_block, count, pre, act)
         for s in range(count):
             copy_into(act[last][s], out[k + s])

@@ -32,19 +32,23 @@ def tiny_data():
 # ---------------------------------------------------------------------------------------
 # Equivalence across backends, on the real MNIST images
 # ---------------------------------------------------------------------------------------
-def recipe_overrides(name):
-    # keras defaults to float32; the 1e-9 comparison is made in float64.
-    return {"dtype": "float64"} if name == "keras" else {}
+def train_on_backends(mnist, name, backends, n_samples, seed):
+    """The recipe ``name`` trained on the first n_samples images, once per backend.
+
+    keras defaults to float32; the comparisons here are made in float64.
+    """
+    (x, y), _ = mnist
+    overrides = {"dtype": "float64"} if name == "keras" else {}
+    nets = {b: recipes.make(name, backend=b, seed=seed, **overrides) for b in backends}
+    for net in nets.values():
+        net.fit(x[:n_samples], y[:n_samples])
+    return nets
 
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", RECIPE_NAMES)
 def test_numba_and_numpy_agree_after_1000_samples(mnist, name):
-    (x, y), _ = mnist
-    nets = {b: recipes.make(name, backend=b, seed=3, **recipe_overrides(name))
-            for b in ("numba", "numpy")}
-    for net in nets.values():
-        net.fit(x[:1000], y[:1000])
+    nets = train_on_backends(mnist, name, ("numba", "numpy"), 1000, seed=3)
     assert relative_difference(nets["numba"].weights, nets["numpy"].weights) < 1e-9
     if nets["numba"].use_bias:
         assert relative_difference(nets["numba"].biases, nets["numpy"].biases) < 1e-9
@@ -53,11 +57,7 @@ def test_numba_and_numpy_agree_after_1000_samples(mnist, name):
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", RECIPE_NAMES)
 def test_python_agrees_with_numba_on_100_samples(mnist, name):
-    (x, y), _ = mnist
-    nets = {b: recipes.make(name, backend=b, seed=4, **recipe_overrides(name))
-            for b in ("numba", "python")}
-    for net in nets.values():
-        net.fit(x[:100], y[:100])
+    nets = train_on_backends(mnist, name, ("numba", "python"), 100, seed=4)
     # Same loop code, no fastmath: in float64 the results are the same bits.
     for got, expected in zip(nets["numba"].weights, nets["python"].weights):
         np.testing.assert_array_equal(got, expected)

@@ -54,6 +54,16 @@ class NetworkState:
         """True for per-sample SGD: every sample updates the weights at once."""
         return self.batch_size == 1 and self.optimizer == codes.SGD
 
+    def mean_squares(self):
+        """RMSprop's running mean squares, per layer: (for weights, for biases).
+
+        Made at the first mini-batch (v starts at 0; SGD reads but never changes them).
+        """
+        if not self.mean_square_w:
+            self.mean_square_w = [aligned_copy(np.zeros_like(w)) for w in self.weights_t]
+            self.mean_square_b = [np.zeros_like(b) for b in self.biases]
+        return self.mean_square_w, self.mean_square_b
+
     def input_table(self, inputs):
         """``(use_table, table)`` for the kernels' :func:`load_input_into`."""
         if inputs.array.dtype == np.uint8:
@@ -145,12 +155,6 @@ class NumbaEngine:
             self._key = key
         return self._buffers
 
-    def _optimizer_state(self, state):
-        if not state.mean_square_w:  # RMSprop's v starts at 0; SGD never reads it
-            state.mean_square_w = [aligned_copy(np.zeros_like(w)) for w in state.weights_t]
-            state.mean_square_b = [np.zeros_like(b) for b in state.biases]
-        return tuple(state.mean_square_w), tuple(state.mean_square_b)
-
     def train(self, state, X, T, labels, order):
         b = self._prepare(state)
         lr, rho, one_minus_rho, eps = state.scalars()
@@ -170,7 +174,7 @@ class NumbaEngine:
                 if n_threads > 1:
                     for block, start, stop in zip(blocks, bounds[0, :-1], bounds[0, 1:]):
                         state.weights_t[0][:, start:stop] = block
-        ms_w, ms_b = self._optimizer_state(state)
+        ms_w, ms_b = (tuple(m) for m in state.mean_squares())
         return codes.train_epoch_batches(
             weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
             state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X.array, use_table,
@@ -291,11 +295,9 @@ class PythonEngine:
                 [lists["weights_t"][0]], 0, 1, [[0, n] for n in state.sizes[1:]], [0, 0], [0])
             self._store(state, lists)
             return result
-        if not state.mean_square_w:
-            state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
-            state.mean_square_b = [np.zeros_like(b) for b in state.biases]
-        ms_w = [m.tolist() for m in state.mean_square_w]
-        ms_b = [m.tolist() for m in state.mean_square_b]
+        mean_square_w, mean_square_b = state.mean_squares()
+        ms_w = [m.tolist() for m in mean_square_w]
+        ms_b = [m.tolist() for m in mean_square_b]
         grad_w = [[[0.0] * w.shape[1] for _ in range(w.shape[0])] for w in state.weights_t]
         grad_b = [[0.0] * len(b) for b in state.biases]
         result = self.loops.train_epoch_batches(
@@ -392,9 +394,8 @@ class NumpyEngine:
     def _train(self, state, X, T, labels, order):
         lr, rho, one_minus_rho, eps = state.scalars()
         per_sample = state.per_sample
-        if state.optimizer == codes.RMSPROP and not state.mean_square_w:
-            state.mean_square_w = [np.zeros_like(w) for w in state.weights_t]
-            state.mean_square_b = [np.zeros_like(b) for b in state.biases]
+        if state.optimizer == codes.RMSPROP:
+            state.mean_squares()
         loss_sum, correct, n = 0.0, 0, len(order)
         step = 1 if per_sample else state.batch_size
         for start in range(0, n, step):

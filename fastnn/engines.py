@@ -137,15 +137,20 @@ class NumbaEngine:
         self._buffers = None
         self._key = None
 
-    def _prepare(self, state):
-        key = (tuple(state.sizes), state.dtype)
+    def _prepare(self, state, n_threads=1):
+        key = (tuple(state.sizes), state.dtype, n_threads)
         if self._key != key:
             sizes, dt = state.sizes, state.dtype
-            rows = codes.BLOCK
+            rows = max(codes.BLOCK, n_threads + 1)
             # Threads write neighbouring column slices of these: start them on cache lines.
             layer = lambda: tuple(cache_aligned_zeros((rows, n), dt) for n in sizes[1:])  # noqa: E731
             self._buffers = {
                 "x_block": cache_aligned_zeros((rows, sizes[0]), dt),
+                # Nonzero inputs per sample (per thread, plus the pending sample's).
+                "input_rows": cache_aligned_zeros((rows, sizes[0]), np.int64),
+                "input_counts": np.zeros(rows, dtype=np.int64),
+                "union_rows": cache_aligned_zeros((n_threads, sizes[0]), np.int64),
+                "all_rows": np.arange(max(sizes[:-1]), dtype=np.int64),
                 "pre": layer(), "act": layer(), "error": layer(), "delta": layer(),
                 "pending_input": tuple(np.zeros(n, dtype=dt) for n in sizes[:-1]),
                 "grad_w": tuple(aligned_copy(np.zeros_like(w)) for w in state.weights_t),
@@ -156,17 +161,18 @@ class NumbaEngine:
         return self._buffers
 
     def train(self, state, X, T, labels, order):
-        b = self._prepare(state)
         lr, rho, one_minus_rho, eps = state.scalars()
         weights_t, biases = tuple(state.weights_t), tuple(state.biases)
         use_table, table = state.input_table(X)
         if state.per_sample:
             n_threads = self.thread_count(state)
+            b = self._prepare(state, n_threads)
             bounds = column_bounds(state.sizes, n_threads)
             blocks = self._first_layer_blocks(state, bounds)
             args = (weights_t, biases, state.activations, state.use_bias, state.loss,
                     state.backprop, lr, X.array, use_table, table, T, labels, order,
-                    b["x_block"], b["pre"], b["act"], b["error"], b["delta"], b["pending_input"],
+                    b["x_block"], b["input_rows"], b["input_counts"], b["pre"], b["act"],
+                    b["error"], b["delta"], b["pending_input"], b["union_rows"], b["all_rows"],
                     blocks)
             try:
                 return run_threads(codes.train_epoch_per_sample, args, n_threads, bounds)
@@ -174,20 +180,21 @@ class NumbaEngine:
                 if n_threads > 1:
                     for block, start, stop in zip(blocks, bounds[0, :-1], bounds[0, 1:]):
                         state.weights_t[0][:, start:stop] = block
+        b = self._prepare(state)
         ms_w, ms_b = (tuple(m) for m in state.mean_squares())
         return codes.train_epoch_batches(
             weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
             state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X.array, use_table,
-            table, T, labels, order, b["x_block"], b["pre"], b["act"], b["error"],
-            b["delta"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"])
+            table, T, labels, order, b["x_block"], b["input_rows"], b["input_counts"], b["pre"],
+            b["act"], b["error"], b["delta"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"])
 
     def predict_proba(self, state, X):
         b = self._prepare(state)
         out = np.empty((len(X), state.sizes[-1]), dtype=state.dtype)
         use_table, table = state.input_table(X)
         codes.predict_into(tuple(state.weights_t), tuple(state.biases), state.activations,
-                           state.use_bias, X.array, use_table, table, b["x_block"], b["pre"],
-                           b["act"], out)
+                           state.use_bias, X.array, use_table, table, b["x_block"],
+                           b["input_rows"], b["input_counts"], b["pre"], b["act"], out)
         return out
 
     def _first_layer_blocks(self, state, bounds):
@@ -265,6 +272,8 @@ class PythonEngine:
             "weights_t": [w.tolist() for w in state.weights_t],
             "biases": [b.tolist() for b in state.biases],
             "x_block": [[0.0] * state.sizes[0] for _ in range(rows)],
+            "input_rows": [[0] * state.sizes[0] for _ in range(rows)],
+            "input_counts": [0] * rows,
             "pre": blocks(), "act": blocks(), "error": blocks(), "delta": blocks(),
         }
 
@@ -285,13 +294,14 @@ class PythonEngine:
         lists = self._lists(state)
         use_table, table = self._table(X)
         rows = (_RowsAsLists(X.array), use_table, table, _RowsAsLists(T), labels.tolist(),
-                order.tolist(), lists["x_block"], lists["pre"], lists["act"], lists["error"],
-                lists["delta"])
+                order.tolist(), lists["x_block"], lists["input_rows"], lists["input_counts"],
+                lists["pre"], lists["act"], lists["error"], lists["delta"])
         if state.per_sample:
             pending_input = [[0.0] * n for n in state.sizes[:-1]]
             result = self.loops.train_epoch_per_sample(
                 lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
                 state.loss, state.backprop, float(state.learning_rate), *rows, pending_input,
+                [[0] * state.sizes[0]], list(range(max(state.sizes[:-1]))),
                 [lists["weights_t"][0]], 0, 1, [[0, n] for n in state.sizes[1:]], [0, 0], [0])
             self._store(state, lists)
             return result
@@ -315,7 +325,7 @@ class PythonEngine:
         out = [[0.0] * state.sizes[-1] for _ in range(len(X))]
         self.loops.predict_into(lists["weights_t"], lists["biases"], state.activations.tolist(),
                                 state.use_bias, _RowsAsLists(X.array), *self._table(X),
-                                lists["x_block"],
+                                lists["x_block"], lists["input_rows"], lists["input_counts"],
                                 lists["pre"], lists["act"], out)
         return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])
 

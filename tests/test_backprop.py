@@ -16,7 +16,17 @@ def make_buffers(sizes):
     layer = lambda: tuple(np.zeros((compiled.BLOCK, n)) for n in sizes[1:])  # noqa: E731
     return dict(pre=layer(), act=layer(), error=layer(), delta=layer(),
                 x_block=np.zeros((compiled.BLOCK, sizes[0])),
+                input_rows=np.zeros((compiled.BLOCK, sizes[0]), dtype=np.int64),
+                input_counts=np.zeros(compiled.BLOCK, dtype=np.int64),
+                union_rows=np.zeros((1, sizes[0]), dtype=np.int64),
+                all_rows=np.arange(max(sizes[:-1]), dtype=np.int64),
                 pending_input=tuple(np.zeros(n) for n in sizes[:-1]))
+
+
+def load_sample(loops, x, buffers, s=0):
+    """Put x in row s of the block as the kernels' load_input_into does."""
+    buffers["input_counts"][s] = loops.load_input_into(x, buffers["x_block"][s], False,
+                                                       np.zeros(1), buffers["input_rows"][s])
 
 
 def small_network(activations, sizes=(6, 5, 4), seed=0):
@@ -31,8 +41,9 @@ def small_network(activations, sizes=(6, 5, 4), seed=0):
 
 
 def loss_at(loops, weights_t, biases, codes, x, t, loss, buffers):
-    buffers["x_block"][0] = x
-    loops.forward_block_into(weights_t, biases, codes, True, buffers["x_block"], 1,
+    load_sample(loops, x, buffers)
+    loops.forward_block_into(weights_t, biases, codes, True, buffers["x_block"],
+                             buffers["input_rows"], buffers["input_counts"], 1,
                              buffers["pre"], buffers["act"])
     return loops.sample_loss(buffers["act"][-1][0], t, loss)
 
@@ -77,9 +88,15 @@ def test_gradients_match_central_differences(backend, activations, loss):
         np.testing.assert_allclose(deltas[layer], bias_numeric, rtol=1e-6, atol=1e-8)
 
 
-def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
+def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1, zeros=0.0):
+    """Inputs, one-hot targets and labels; a fraction ``zeros`` of the inputs is exactly 0
+    (then rows 0 and 1 are all zero and row 2 has no zero), as in MNIST."""
     rng = np.random.default_rng(seed)
     X = rng.uniform(0, 1, (n, sizes[0]))
+    if zeros:
+        X[rng.uniform(0, 1, X.shape) < zeros] = 0.0
+        X[:2] = 0.0
+        X[2] = rng.uniform(0.5, 1, sizes[0])
     labels = rng.integers(0, sizes[-1], n)
     T = np.eye(sizes[-1])[labels]
     return X, T, labels.astype(np.int64)
@@ -88,12 +105,14 @@ def epoch_arrays(n=40, sizes=(6, 5, 4), seed=1):
 def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, optimizer,
               buffers, learning_rate=0.5, loss=compiled.SQUARED_ERROR):
     """One epoch through the kernel the engines call for this batch size and optimizer."""
-    common = (X, False, np.zeros(1), T, labels, order, buffers["x_block"], buffers["pre"],
-              buffers["act"], buffers["error"], buffers["delta"])
+    common = (X, False, np.zeros(1), T, labels, order, buffers["x_block"],
+              buffers["input_rows"], buffers["input_counts"], buffers["pre"], buffers["act"],
+              buffers["error"], buffers["delta"])
     if batch_size == 1 and optimizer == compiled.SGD:
         return loops.train_epoch_per_sample(
             weights_t, biases, codes, True, loss, compiled.BACKPROP_GRADIENT, learning_rate,
-            *common, buffers["pending_input"], (weights_t[0],), 0, 1,
+            *common, buffers["pending_input"], buffers["union_rows"], buffers["all_rows"],
+            (weights_t[0],), 0, 1,
             np.array([[0, len(b)] for b in biases], dtype=np.uint64),
             np.zeros(2, np.int64), np.zeros(1, np.int64))
     zeros = lambda arrays: tuple(np.zeros_like(a) for a in arrays)  # noqa: E731
@@ -105,23 +124,29 @@ def run_epoch(loops, weights_t, biases, codes, X, T, labels, order, batch_size, 
 
 def one_sample_gradient(weights_t, biases, codes, x, t, steps):
     """Forward and backward for one sample, unfused; returns each layer's input."""
-    steps["x_block"][0] = x
-    compiled.forward_block_into(weights_t, biases, codes, True, steps["x_block"], 1,
+    load_sample(compiled, x, steps)
+    compiled.forward_block_into(weights_t, biases, codes, True, steps["x_block"],
+                                steps["input_rows"], steps["input_counts"], 1,
                                 steps["pre"], steps["act"])
     compiled.backward_into(weights_t, codes, compiled.SQUARED_ERROR, compiled.BACKPROP_GRADIENT,
                            t, steps["pre"], steps["act"], steps["error"], steps["delta"], 0)
     return (x,) + tuple(a[0] for a in steps["act"][:-1])
 
 
-def test_fused_epoch_equals_per_sample_steps():
+# A first layer of 40 columns is "wide": its update is fused into the forward pass over
+# the union of two samples' nonzero rows; one of 5 columns updates, then multiplies.
+@pytest.mark.parametrize("sizes", [(6, 5, 4), (10, 40, 4)])
+@pytest.mark.parametrize("zeros", [0.0, 0.7])
+def test_fused_epoch_equals_per_sample_steps(zeros, sizes):
     """The fused per-sample epoch against forward, backward and update called one by one."""
-    weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
-    X, T, labels = epoch_arrays()
+    weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID),
+                                                            sizes)
+    X, T, labels = epoch_arrays(sizes=sizes, zeros=zeros)
     order = np.arange(len(X), dtype=np.int64)
     fused_w = tuple(w.copy() for w in weights_t)
     fused_b = tuple(b.copy() for b in biases)
     run_epoch(compiled, fused_w, fused_b, codes, X, T, labels, order, 1, compiled.SGD, buffers)
-    steps = make_buffers((6, 5, 4))
+    steps = make_buffers(sizes)
     for s in order:
         inputs = one_sample_gradient(weights_t, biases, codes, X[s], T[s], steps)
         compiled.sgd_sample_update(weights_t, biases, True, 0.5, inputs, steps["delta"])
@@ -129,10 +154,12 @@ def test_fused_epoch_equals_per_sample_steps():
         np.testing.assert_array_equal(got, expected)
 
 
-def test_blocked_batch_equals_sample_by_sample_sums():
-    """A mini-batch's blocked forward pass and gradient sum against per-sample sums."""
+@pytest.mark.parametrize("zeros", [0.0, 0.7])
+def test_blocked_batch_equals_sample_by_sample_sums(zeros):
+    """A mini-batch's blocked forward pass and gradient sum against per-sample sums
+    (with zeros=0.7 the first layer goes over each sample's nonzero rows instead)."""
     weights_t, biases, codes, _, _, buffers = small_network((compiled.SIGMOID, compiled.SIGMOID))
-    X, T, labels = epoch_arrays(n=13)
+    X, T, labels = epoch_arrays(n=13, zeros=zeros)
     order = np.arange(13, dtype=np.int64)
     blocked_w = tuple(w.copy() for w in weights_t)
     blocked_b = tuple(b.copy() for b in biases)
@@ -151,18 +178,21 @@ def test_blocked_batch_equals_sample_by_sample_sums():
         np.testing.assert_array_equal(blocked_b[layer], biases[layer] - scale * grad_b[layer])
 
 
+@pytest.mark.parametrize("zeros", [0.0, 0.7])
 @pytest.mark.parametrize("optimizer,batch_size", [(compiled.SGD, 1), (compiled.SGD, 8),
                                                   (compiled.SGD, 11), (compiled.RMSPROP, 8)])
-def test_compiled_epoch_is_bitwise_the_python_loops(optimizer, batch_size):
-    weights_t, biases, codes, _, _, _ = small_network((compiled.SIGMOID, compiled.SIGMOID))
-    X, T, labels = epoch_arrays()
+@pytest.mark.parametrize("sizes", [(6, 5, 4), (10, 40, 4)])
+def test_compiled_epoch_is_bitwise_the_python_loops(optimizer, batch_size, zeros, sizes):
+    weights_t, biases, codes, _, _, _ = small_network((compiled.SIGMOID, compiled.SIGMOID),
+                                                      sizes)
+    X, T, labels = epoch_arrays(sizes=sizes, zeros=zeros)
     order = np.random.default_rng(5).permutation(len(X))
     results = {}
     for name, loops in LOOPS.items():
         w = tuple(a.copy() for a in weights_t)
         b = tuple(a.copy() for a in biases)
         stats = run_epoch(loops, w, b, codes, X, T, labels, order, batch_size, optimizer,
-                          make_buffers((6, 5, 4)))
+                          make_buffers(sizes))
         results[name] = (w, b, stats)
     for got, expected in zip(results["numba"][0] + results["numba"][1],
                              results["python"][0] + results["python"][1]):
@@ -182,3 +212,47 @@ def test_epoch_stops_when_the_loss_stops_being_finite(batch_size):
                                   buffers, learning_rate=1e3)
     assert not np.isfinite(loss_sum)
     assert seen < 200
+
+
+@pytest.mark.parametrize("backend", ["numba", "python"])
+def test_load_input_lists_the_nonzero_inputs(backend):
+    loops = LOOPS[backend]
+    table = np.array([0.0, 0.5, np.nan, 2.0])
+    row = np.array([0, 3, 0, 1, 2, 0], dtype=np.uint8)
+    x, rows = np.zeros(6), np.full(6, -1, dtype=np.int64)
+    n = loops.load_input_into(row, x, True, table, rows)
+    np.testing.assert_array_equal(x, table[row])
+    assert list(rows[:n]) == [1, 3, 4]  # NaN counts as nonzero
+    n = loops.load_input_into(np.zeros(6), x, False, table, rows)
+    assert n == 0 and not x.any()
+
+
+@pytest.mark.parametrize("backend", ["numba", "python"])
+def test_merge_rows_is_the_sorted_union(backend):
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        a = np.flatnonzero(rng.uniform(size=20) < rng.uniform())
+        b = np.flatnonzero(rng.uniform(size=20) < rng.uniform())
+        out = np.full(20, -1, dtype=np.int64)
+        n = LOOPS[backend].merge_rows(a, len(a), b, len(b), out)
+        np.testing.assert_array_equal(out[:n], np.union1d(a, b))
+
+
+@pytest.mark.parametrize("backend", ["numba", "python"])
+def test_row_kernels_skip_only_exact_zero_terms(backend):
+    """The first layer's loops over nonzero rows give the bits of the loops over all rows."""
+    loops = LOOPS[backend]
+    rng = np.random.default_rng(4)
+    WT = rng.normal(size=(23, 9))
+    x = rng.normal(size=23)
+    x[rng.uniform(size=23) < 0.6] = 0.0
+    rows = np.flatnonzero(x)
+    z_rows, z_all = np.empty(9), np.empty(9)
+    loops.multiply_rows_into(WT, x, rows, len(rows), z_rows, 0, 9)
+    compiled.transposed_multiply_into(WT, x, z_all)
+    np.testing.assert_array_equal(z_rows, z_all)
+    d = rng.normal(size=9)
+    G_rows, G_all = WT.copy(), WT.copy()
+    loops.accumulate_outer_rows(G_rows, x, rows, len(rows), d)
+    compiled.accumulate_outer(G_all, x, d)
+    np.testing.assert_array_equal(G_rows, G_all)

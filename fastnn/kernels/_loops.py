@@ -20,6 +20,10 @@ The forward, gradient and fused update loops skip an input that is exactly 0 (ab
 subtractions of ``lr * 0``, which leave every value as it was; the two differ only once
 a weight is inf or NaN, and a run whose loss stops being finite is stopped anyway.
 
+A network's input layer finds its zeros once per sample: :func:`load_input_into` lists
+the rows of the nonzero inputs, in ascending order, and the first layer's loops visit
+those rows only (``*_rows_*`` functions). The hidden layers test their inputs as they go.
+
 Layout
 ------
 A public weight matrix ``W`` has shape (n_out, n_in), ``W[j, i]`` connecting input
@@ -459,6 +463,92 @@ def accumulate_outer_block(G, A, D, count):
 
 
 @jit
+def multiply_rows_into(WT, x, rows, n_rows, z, c0, c1):
+    """``z = WT.T @ x`` on columns c0 <= c < c1, where x is 0 outside ``rows[0:n_rows]``.
+
+    WT holds columns c0..c1, column c at ``WT[r][c - c0]`` (the whole matrix when c0 is
+    0; see :func:`update_and_multiply_into`). ``z[c]`` accumulates ``x[r] * WT[r][c]``
+    for the listed rows (ascending) in order: the terms :func:`transposed_multiply_into`
+    adds, without its additions of an exact 0. Rows go four at a time, so that z is
+    loaded and stored once per four rows.
+    """
+    for c in range(c0, c1):
+        z[c] = 0.0
+    k = 0
+    while k + 4 <= n_rows:
+        r0 = rows[k]
+        r1 = rows[k + 1]
+        r2 = rows[k + 2]
+        r3 = rows[k + 3]
+        a0 = x[r0]
+        a1 = x[r1]
+        a2 = x[r2]
+        a3 = x[r3]
+        row0 = WT[r0]
+        row1 = WT[r1]
+        row2 = WT[r2]
+        row3 = WT[r3]
+        for c in range(c0, c1):
+            j = c - c0
+            z[c] = (((z[c] + a0 * row0[j]) + a1 * row1[j]) + a2 * row2[j]) + a3 * row3[j]
+        k += 4
+    while k < n_rows:
+        r = rows[k]
+        ar = x[r]
+        row = WT[r]
+        for c in range(c0, c1):
+            z[c] += ar * row[c - c0]
+        k += 1
+
+
+@jit
+def accumulate_outer_rows(G, x, rows, n_rows, d):
+    """``G[r][c] += x[r] * d[c]`` for the rows ``rows[0:n_rows]``: :func:`accumulate_outer`
+    where x is 0 elsewhere."""
+    n_cols = len(d)
+    for k in range(n_rows):
+        r = rows[k]
+        xr = x[r]
+        row = G[r]
+        for c in range(n_cols):
+            row[c] += xr * d[c]
+
+
+@jit
+def mostly_zero(input_counts, count, n_inputs):
+    """True when the block's samples 0..count-1 have fewer than half their inputs nonzero.
+
+    Then the first layer goes sample by sample over each one's nonzero rows; otherwise
+    over all rows, each read once for the whole block. Both give the same bits.
+    """
+    nonzero = 0
+    for s in range(count):
+        nonzero += input_counts[s]
+    return 2 * nonzero < count * n_inputs
+
+
+@jit
+def merge_rows(rows_a, n_a, rows_b, n_b, out):
+    """The union of two ascending row lists into ``out``, ascending; returns its length."""
+    i = 0
+    j = 0
+    n = 0
+    while i < n_a or j < n_b:
+        if j >= n_b or (i < n_a and rows_a[i] < rows_b[j]):
+            out[n] = rows_a[i]
+            i += 1
+        elif i >= n_a or rows_b[j] < rows_a[i]:
+            out[n] = rows_b[j]
+            j += 1
+        else:
+            out[n] = rows_a[i]
+            i += 1
+            j += 1
+        n += 1
+    return n
+
+
+@jit
 def finish_layer_into(biases, activations, use_bias, layer, pre, act, count):
     """Add the biases to ``pre[layer][s]`` and apply the activation, for s < count."""
     for s in range(count):
@@ -471,22 +561,31 @@ def finish_layer_into(biases, activations, use_bias, layer, pre, act, count):
 
 
 @jit
-def forward_block_into(weights_t, biases, activations, use_bias, x_block, count, pre, act):
+def forward_block_into(weights_t, biases, activations, use_bias, x_block, input_rows,
+                       input_counts, count, pre, act):
     """The forward pass of samples ``x_block[0:count]``, into rows 0..count-1 of pre, act.
 
     weights_t[l] has shape (n_in, n_out) (the transposed weights), biases[l] (n_out,);
     ``pre[l][s]`` receives ``W_l a_{l-1} (+ b_l)`` and ``act[l][s]`` its activation.
+    ``input_rows[s][0:input_counts[s]]`` lists sample s's nonzero inputs, as
+    :func:`load_input_into` returns them.
     """
     for layer in range(len(weights_t)):
         if layer == 0:
-            transposed_multiply_block_into(weights_t[layer], x_block, count, pre[layer])
+            if mostly_zero(input_counts, count, len(weights_t[0])):
+                for s in range(count):
+                    multiply_rows_into(weights_t[0], x_block[s], input_rows[s],
+                                       input_counts[s], pre[0][s], 0, len(pre[0][s]))
+            else:
+                transposed_multiply_block_into(weights_t[0], x_block, count, pre[0])
         else:
             transposed_multiply_block_into(weights_t[layer], act[layer - 1], count, pre[layer])
         finish_layer_into(biases, activations, use_bias, layer, pre, act, count)
 
 
 @jit
-def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z, c0, c1):
+def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z, c0, c1,
+                             rows, n_rows):
     """Apply the previous sample's update to WT while computing ``z = WT.T @ a``.
 
     Only columns c0 <= c < c1 are touched, so that threads can share a layer; WT holds
@@ -497,32 +596,31 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
     pending_delta[c])``, then ``z[c] += a[r] * WT[r][c]`` with the updated value. Each
     element sees the same operations in the same order, so the result is the same, bit
     for bit, while the weights cross the memory hierarchy once instead of twice.
-    Rows go four at a time (for 32 columns or more), so that ``z`` is loaded and stored
-    once per four rows.
+
+    Only the rows ``rows[0:n_rows]`` (ascending) are visited: those where
+    ``pending_input`` or ``a`` is nonzero (see :func:`merge_rows`), or every row.
+    They go four at a time, so that ``z`` is loaded and stored once per four rows.
     """
-    n_rows = len(a)
     for c in range(c0, c1):
         z[c] = 0.0
-    r = 0
-    # Four rows a pass pay off for wide rows; narrow ones (the 10 outputs of the linear
-    # nets) go row by row, which also skips zero inputs row by row.
-    while r + 4 <= n_rows and c1 - c0 >= 32:
-        p0 = pending_input[r]
-        p1 = pending_input[r + 1]
-        p2 = pending_input[r + 2]
-        p3 = pending_input[r + 3]
-        a0 = a[r]
-        a1 = a[r + 1]
-        a2 = a[r + 2]
-        a3 = a[r + 3]
-        if (p0 == 0 and p1 == 0 and p2 == 0 and p3 == 0
-                and a0 == 0 and a1 == 0 and a2 == 0 and a3 == 0):
-            r += 4
-            continue
-        row0 = WT[r]
-        row1 = WT[r + 1]
-        row2 = WT[r + 2]
-        row3 = WT[r + 3]
+    k = 0
+    while k + 4 <= n_rows:
+        r0 = rows[k]
+        r1 = rows[k + 1]
+        r2 = rows[k + 2]
+        r3 = rows[k + 3]
+        p0 = pending_input[r0]
+        p1 = pending_input[r1]
+        p2 = pending_input[r2]
+        p3 = pending_input[r3]
+        a0 = a[r0]
+        a1 = a[r1]
+        a2 = a[r2]
+        a3 = a[r3]
+        row0 = WT[r0]
+        row1 = WT[r1]
+        row2 = WT[r2]
+        row3 = WT[r3]
         for c in range(c0, c1):
             j = c - c0
             d = pending_delta[c]
@@ -535,32 +633,30 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
             row2[j] = w2
             row3[j] = w3
             z[c] = (((z[c] + a0 * w0) + a1 * w1) + a2 * w2) + a3 * w3
-        r += 4
-    while r < n_rows:
+        k += 4
+    while k < n_rows:
+        r = rows[k]
         pr = pending_input[r]
         ar = a[r]
-        if pr == 0 and ar == 0:
-            r += 1
-            continue
         row = WT[r]
         for c in range(c0, c1):
             w = row[c - c0] - learning_rate * (pr * pending_delta[c])
             row[c - c0] = w
             z[c] += ar * w
-        r += 1
+        k += 1
 
 
 @jit
-def update_columns(WT, pending_input, pending_delta, learning_rate, c0, c1):
-    """``WT[r][c - c0] -= lr * (pending_input[r] * pending_delta[c])`` for c0 <= c < c1.
+def update_rows(WT, pending_input, rows, n_rows, pending_delta, learning_rate, c0, c1):
+    """``WT[r][c - c0] -= lr * (pending_input[r] * pending_delta[c])`` for c0 <= c < c1,
+    on the rows ``rows[0:n_rows]``.
 
-    WT holds columns c0..c1 as :func:`update_and_multiply_into` has them. Rows whose
-    input is 0 are skipped (see "Zero inputs" above).
+    WT holds columns c0..c1 as :func:`update_and_multiply_into` has them. The rows left
+    out are those whose input is 0 (see "Zero inputs" above).
     """
-    for r in range(len(WT)):
+    for k in range(n_rows):
+        r = rows[k]
         pr = pending_input[r]
-        if pr == 0:
-            continue
         row = WT[r]
         for c in range(c0, c1):
             row[c - c0] -= learning_rate * (pr * pending_delta[c])
@@ -583,17 +679,38 @@ def activate_columns_into(z, out, activation, c0, c1):
 
 
 @jit
-def pending_sample_layer(WT, biases, activations, use_bias, learning_rate,
-                         pending_input, delta, layer_input, pre, act, layer, c0, c1):
+def pending_sample_layer(WT, biases, activations, use_bias, learning_rate, pending_input, delta,
+                         layer_input, pre, act, layer, c0, c1, pending_rows, n_pending, rows,
+                         n_rows, union_rows):
     """Layer ``layer`` of one sample's forward pass, on columns c0..c1, into row 0.
 
     WT holds the layer's columns c0..c1 (see :func:`update_and_multiply_into`). The
-    previous sample's update of this layer (its input ``pending_input[layer]`` and delta
-    ``delta[layer][0]``) is applied on the way.
+    previous sample's update of this layer (its input ``pending_input[layer]``, nonzero
+    on ``pending_rows[0:n_pending]``, and delta ``delta[layer][0]``) is applied on the
+    way; ``layer_input`` is nonzero on ``rows[0:n_rows]`` (all rows, ascending, when
+    the count is the input size).
+
+    Wide layers (32 columns or more) fuse the update into the forward pass over the
+    union of the two row lists (merged into ``union_rows`` unless one list has every
+    row). Narrow ones (the 10 outputs of the linear nets) update, then multiply: their
+    weights stay in cache, and the merge would cost more than the second pass.
     """
     z = pre[layer][0]
-    update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
-                             layer_input, z, c0, c1)
+    n_inputs = len(pending_input[layer])
+    if c1 - c0 < 32:
+        update_rows(WT, pending_input[layer], pending_rows, n_pending, delta[layer][0],
+                    learning_rate, c0, c1)
+        multiply_rows_into(WT, layer_input, rows, n_rows, z, c0, c1)
+    elif n_pending == n_inputs:
+        update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
+                                 layer_input, z, c0, c1, pending_rows, n_pending)
+    elif n_rows == n_inputs:
+        update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
+                                 layer_input, z, c0, c1, rows, n_rows)
+    else:
+        n_union = merge_rows(pending_rows, n_pending, rows, n_rows, union_rows)
+        update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
+                                 layer_input, z, c0, c1, union_rows, n_union)
     if use_bias:
         b = biases[layer]
         d = delta[layer][0]
@@ -605,9 +722,11 @@ def pending_sample_layer(WT, biases, activations, use_bias, learning_rate,
 
 @jit
 def flush_pending_layer(WT, biases, use_bias, learning_rate, pending_input, delta,
-                        layer, c0, c1):
-    """Apply the pending update of layer ``layer`` on columns c0..c1 (held by WT)."""
-    update_columns(WT, pending_input[layer], delta[layer][0], learning_rate, c0, c1)
+                        layer, c0, c1, pending_rows, n_pending):
+    """Apply the pending update of layer ``layer`` on columns c0..c1 (held by WT), on
+    the rows ``pending_rows[0:n_pending]``."""
+    update_rows(WT, pending_input[layer], pending_rows, n_pending, delta[layer][0],
+                learning_rate, c0, c1)
     if use_bias:
         b = biases[layer]
         d = delta[layer][0]
@@ -623,29 +742,44 @@ def copy_into(source, target):
 
 
 @jit
-def load_input_into(row, x, use_table, table):
+def load_input_into(row, x, use_table, table, rows):
     """One stored input row as network input: ``x[i] = table[row[i]]``, or a copy.
 
     For uint8 pixels ``table`` holds the network input of each of the 256 values, made
     by :func:`fastnn.preprocessing.scale` (see :meth:`fastnn.inputs.Inputs.table`), so a
     lookup gives exactly the scaled value, without a division per pixel.
+
+    Returns the number n of nonzero inputs, whose indices go to ``rows[0:n]`` in
+    ascending order (written without a branch: each i is stored, and kept by counting
+    it only when ``x[i] != 0``; NaN counts as nonzero).
     """
+    n = 0
     if use_table:
         for i in range(len(x)):
-            x[i] = table[int(row[i])]
+            value = table[int(row[i])]
+            x[i] = value
+            rows[n] = i
+            n += value != 0
     else:
         for i in range(len(x)):
-            x[i] = row[i]
+            value = row[i]
+            x[i] = value
+            rows[n] = i
+            n += value != 0
+    return n
 
 
 @jit
-def keep_inputs(x, act, pending_input):
-    """Copy each layer's input (x, then row 0 of act[l - 1]) into pending_input[l]."""
+def keep_inputs(x, act, pending_input, rows, n_rows, pending_rows):
+    """Copy each layer's input (x, then row 0 of act[l - 1]) into pending_input[l], and
+    x's nonzero rows ``rows[0:n_rows]`` into ``pending_rows``."""
     for layer in range(len(pending_input)):
         if layer == 0:
             copy_into(x, pending_input[layer])
         else:
             copy_into(act[layer - 1][0], pending_input[layer])
+    for k in range(n_rows):
+        pending_rows[k] = rows[k]
 
 
 @jit
@@ -706,15 +840,22 @@ def sgd_sample_update(weights_t, biases, use_bias, learning_rate, inputs, delta)
 
 
 @jit
-def accumulate_gradients(grad_w, grad_b, x_block, act, delta, count):
+def accumulate_gradients(grad_w, grad_b, x_block, input_rows, input_counts, act, delta,
+                         count):
     """Add the gradients of samples 0..count-1 of the block to grad_w[l] and grad_b[l].
 
     ``grad_w[l]`` (n_in, n_out) receives ``sum_s outer(input_s, delta_s)`` and
-    ``grad_b[l]`` ``sum_s delta_s``, each added sample by sample in order.
+    ``grad_b[l]`` ``sum_s delta_s``, each added sample by sample in order. The samples'
+    nonzero inputs are listed as in :func:`forward_block_into`.
     """
     for layer in range(len(grad_w)):
         if layer == 0:
-            accumulate_outer_block(grad_w[layer], x_block, delta[layer], count)
+            if mostly_zero(input_counts, count, len(grad_w[0])):
+                for s in range(count):
+                    accumulate_outer_rows(grad_w[0], x_block[s], input_rows[s],
+                                          input_counts[s], delta[0][s])
+            else:
+                accumulate_outer_block(grad_w[0], x_block, delta[0], count)
         else:
             accumulate_outer_block(grad_w[layer], act[layer - 1], delta[layer], count)
         for s in range(count):
@@ -757,16 +898,21 @@ def score_sample(y, t, label, loss):
 
 @jit
 def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backprop,
-                           learning_rate, X, use_table, table, T, labels, order, x_block, pre,
-                           act, error, delta, pending_input, first_layer_blocks, thread,
-                           n_threads, column_bounds, sync, stop):
+                           learning_rate, X, use_table, table, T, labels, order, x_block,
+                           input_rows, input_counts, pre, act, error, delta, pending_input,
+                           union_rows, all_rows, first_layer_blocks, thread, n_threads,
+                           column_bounds, sync, stop):
     """Per-sample SGD over ``X[order]``, updating weights_t and biases in place.
 
     Each sample's update reaches the weights before the next sample uses them: it is
     fused into that next sample's forward pass (:func:`pending_sample_layer`;
     ``pending_input[l]`` is a buffer of layer l's input size), and the last one is
     applied before returning. Stops after the sample whose loss is not finite. Each
-    sample is loaded into ``x_block[thread]`` by :func:`load_input_into`.
+    sample is loaded into ``x_block[thread]`` by :func:`load_input_into`, which lists its
+    nonzero inputs in ``input_rows[thread]``; ``input_rows[n_threads]`` and
+    ``input_counts[n_threads]`` keep the pending sample's (see
+    :func:`pending_sample_layer`, which may merge them into ``union_rows[thread]``). The
+    hidden layers visit every row (``all_rows``: 0, 1, ... up to the widest layer input).
 
     Threads: ``n_threads`` threads run this function at once, with ``thread`` = 0, 1,
  (each owns its slice of every weight row, so none writes what another
@@ -796,6 +942,7 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
         for layer in range(last + 1):
             fill_zero(pending_input[layer])
             fill_zero(delta[layer][0])
+        input_counts[n_threads] = 0
     generation = barrier(sync, generation, n_threads)
     loss_sum = 0.0
     correct = 0
@@ -803,22 +950,27 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
     x = x_block[thread]  # every thread loads the sample for itself: no barrier needed
     for k in range(len(order)):
         sample = order[k]
-        load_input_into(X[sample], x, use_table, table)
+        n_nonzero = load_input_into(X[sample], x, use_table, table, input_rows[thread])
         pending_sample_layer(first_layer_blocks[thread], biases, activations, use_bias,
-                             learning_rate, pending_input, delta, x, pre, act, 0, c0, c1)
+                             learning_rate, pending_input, delta, x, pre, act, 0, c0, c1,
+                             input_rows[n_threads], input_counts[n_threads],
+                             input_rows[thread], n_nonzero, union_rows[thread])
         generation = barrier(sync, generation, n_threads)
         if thread == 0:
             for layer in range(1, last + 1):
+                n_hidden = len(pending_input[layer])
                 pending_sample_layer(weights_t[layer], biases, activations, use_bias,
                                      learning_rate, pending_input, delta, act[layer - 1][0],
                                      pre, act, layer, column_bounds[layer][0],
-                                     column_bounds[layer][n_threads])
+                                     column_bounds[layer][n_threads], all_rows, n_hidden,
+                                     all_rows, n_hidden, union_rows[thread])
             t = T[sample]
             sample_loss_value, hit = score_sample(act[last][0], t, labels[sample], loss)
             loss_sum += sample_loss_value
             correct += hit
             backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta, 0)
-            keep_inputs(x, act, pending_input)
+            keep_inputs(x, act, pending_input, input_rows[0], n_nonzero, input_rows[n_threads])
+            input_counts[n_threads] = n_nonzero
             if not loss_sum < math.inf:
                 stop[0] = 1
         generation = barrier(sync, generation, n_threads)
@@ -827,24 +979,28 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
             break
     if seen > 0:
         flush_pending_layer(first_layer_blocks[thread], biases, use_bias, learning_rate,
-                            pending_input, delta, 0, c0, c1)
+                            pending_input, delta, 0, c0, c1, input_rows[n_threads],
+                            input_counts[n_threads])
         if thread == 0:
             for layer in range(1, last + 1):
                 flush_pending_layer(weights_t[layer], biases, use_bias, learning_rate,
                                     pending_input, delta, layer, column_bounds[layer][0],
-                                    column_bounds[layer][n_threads])
+                                    column_bounds[layer][n_threads], all_rows,
+                                    len(pending_input[layer]))
     return loss_sum, correct, seen
 
 
 @jit
 def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop, optimizer,
                         learning_rate, rho, one_minus_rho, epsilon, batch_size,
-                        X, use_table, table, T, labels, order, x_block, pre, act, error, delta,
-                        grad_w, grad_b, mean_square_w, mean_square_b, scalar):
+                        X, use_table, table, T, labels, order, x_block, input_rows,
+                        input_counts, pre, act, error, delta, grad_w, grad_b, mean_square_w,
+                        mean_square_b, scalar):
     """Mini-batch training over ``X[order]`` (SGD or RMSprop), in place.
 
     The samples of a batch go through the forward pass and the gradient sum BLOCK at a
-    time (``x_block`` holds their inputs, loaded by :func:`load_input_into`); then :func:`apply_gradients` applies the
+    time (``x_block`` holds their inputs and ``input_rows``, ``input_counts`` their nonzero
+    rows, from :func:`load_input_into`); then :func:`apply_gradients` applies the
     batch's sums (the last batch may be smaller). Stops after the batch in which the
     loss stopped being finite. Returns ``(loss_sum, correct, seen)`` as
     :func:`train_epoch_per_sample` does.
@@ -862,8 +1018,10 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
         while k < stop:
             count = min(block, stop - k)
             for s in range(count):
-                load_input_into(X[order[k + s]], x_block[s], use_table, table)
-            forward_block_into(weights_t, biases, activations, use_bias, x_block, count, pre, act)
+                input_counts[s] = load_input_into(X[order[k + s]], x_block[s], use_table, table,
+                                                  input_rows[s])
+            forward_block_into(weights_t, biases, activations, use_bias, x_block, input_rows,
+                               input_counts, count, pre, act)
             for s in range(count):
                 sample = order[k + s]
                 sample_loss_value, hit = score_sample(act[last][s], T[sample], labels[sample], loss)
@@ -871,7 +1029,8 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
                 correct += hit
                 backward_into(weights_t, activations, loss, backprop, T[sample], pre, act, error,
                               delta, s)
-            accumulate_gradients(grad_w, grad_b, x_block, act, delta, count)
+            accumulate_gradients(grad_w, grad_b, x_block, input_rows, input_counts, act, delta,
+                                 count)
             k += count
         apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho,
                         one_minus_rho, epsilon, stop - start, grad_w, grad_b,
@@ -884,8 +1043,8 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
 
 
 @jit
-def predict_into(weights_t, biases, activations, use_bias, X, use_table, table, x_block, pre,
-                 act, out):
+def predict_into(weights_t, biases, activations, use_bias, X, use_table, table, x_block,
+                 input_rows, input_counts, pre, act, out):
     """Forward every row of X, BLOCK at a time; ``out[s]`` receives sample s's outputs."""
     last = len(weights_t) - 1
     block = len(x_block)
@@ -894,8 +1053,10 @@ def predict_into(weights_t, biases, activations, use_bias, X, use_table, table, 
     while k < n:
         count = min(block, n - k)
         for s in range(count):
-            load_input_into(X[k + s], x_block[s], use_table, table)
-        forward_block_into(weights_t, biases, activations, use_bias, x_block, count, pre, act)
+            input_counts[s] = load_input_into(X[k + s], x_block[s], use_table, table,
+                                              input_rows[s])
+        forward_block_into(weights_t, biases, activations, use_bias, x_block, input_rows,
+                           input_counts, count, pre, act)
         for s in range(count):
             copy_into(act[last][s], out[k + s])
         k += count

@@ -288,6 +288,11 @@ class KernelBackend:
         w, grad, mean_square : float arrays (or lists) of one shape, 1-D or 2-D
             w and mean_square are modified in place; grad is only read.
         """
+        if (self._fast(w, grad, mean_square) and 0.0 <= rho < 1.0
+                and 1 <= w.ndim <= 2 and w.shape == grad.shape == mean_square.shape
+                and w.flags.writeable and mean_square.flags.writeable):
+            self._rmsprop_update(w, grad, mean_square, learning_rate, rho, epsilon, w.ndim)
+            return
         shape = np.shape(w)
         for name, value in (("grad", grad), ("mean_square", mean_square)):
             if np.shape(value) != shape:

@@ -9,9 +9,10 @@ Settings
 CACHE : bool
     ``cache=True``: compiled machine code is written next to the sources
     (``__pycache__``) so that a second process loads it instead of compiling.
-    ``FASTNN_NUMBA_CACHE=0`` turns it off. It is off whenever FASTMATH is set: Numba's
-    cache does not key its entries on the fastmath flags, so a cached exact kernel
-    would be loaded for a fastmath run, or the other way round.
+    ``FASTNN_NUMBA_CACHE=0`` turns it off. Numba's cache does not key its entries on
+    the fastmath flags, so kernels compiled with FASTMATH are cached under names of
+    their own (``weighted_sum.fastmath_contract_reassoc``, see :func:`jit`): an exact
+    run never loads fastmath code, nor the other way round.
 FASTMATH : bool or set of str
     ``False`` by default. fastnn's loops are written so that they vectorise without
     reassociation: the weights are stored input-major (``W.T``), which makes the hot
@@ -21,7 +22,11 @@ FASTMATH : bool or set of str
     reproduces the plain-Python reference bit for bit in float64. Set
     ``FASTNN_FASTMATH`` to a comma-separated list of LLVM flags (for example
     ``contract,reassoc``) to trade that for speed; ``nnan`` and ``ninf`` are refused,
-    because fastnn relies on NaN and inf to detect a diverging run.
+    because fastnn relies on NaN and inf to detect a diverging run. With ``reassoc``
+    the dot products (``weighted_sum``, ``vector_matrix_multiply``) are summed in
+    vector lanes, and ``contract`` fuses multiply-adds: results then differ from the
+    plain-Python loops by rounding (the kernel tests' tolerance still holds), and
+    runs are repeatable on one machine but no longer bitwise equal to the reference.
 ERROR_MODEL : str
     ``"numpy"``: a division by zero gives inf or NaN, as NumPy does, instead of raising
     ``ZeroDivisionError``; this keeps the checks out of the hot loops.
@@ -82,7 +87,7 @@ def _env_fastmath() -> bool | set:
 
 
 FASTMATH: bool | set = _env_fastmath()
-CACHE: bool = bool(_env_flag("FASTNN_NUMBA_CACHE", True)) and not FASTMATH
+CACHE: bool = bool(_env_flag("FASTNN_NUMBA_CACHE", True))
 ERROR_MODEL: str = "numpy"
 BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
 DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))
@@ -108,16 +113,33 @@ def jit(function=None, *, parallel: bool = False):
 
     Nothing is compiled here: Numba compiles on the first call, for the argument types
     of that call. The uncompiled function stays reachable as ``.py_func``; with
-    ``NUMBA_DISABLE_JIT=1`` the function itself is returned.
+    ``NUMBA_DISABLE_JIT=1`` the function itself is returned. Under FASTMATH the
+    compiled function is a copy of ``function`` whose qualified name carries the flags,
+    because Numba names its cache files after it.
     """
     import numba
 
     def decorate(func):
+        if FASTMATH and CACHE:
+            func = _named_for_fastmath(func)
         return numba.njit(**jit_options(parallel))(func)
 
     if function is None:
         return decorate
     return decorate(function)
+
+
+def _named_for_fastmath(func):
+    """A copy of ``func`` named ``<qualname>.fastmath_<flags>``, for its own cache files."""
+    import functools
+    import types
+
+    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                              func.__defaults__, func.__closure__)
+    functools.update_wrapper(copy, func)
+    del copy.__wrapped__
+    copy.__qualname__ = f"{func.__qualname__}.fastmath_{'_'.join(sorted(FASTMATH))}"
+    return copy
 
 
 def get_threads() -> int:

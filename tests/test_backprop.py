@@ -135,6 +135,7 @@ def one_sample_gradient(weights_t, biases, codes, x, t, steps):
 
 # A first layer of 40 columns is "wide": its update is fused into the forward pass over
 # the union of two samples' nonzero rows; one of 5 columns updates, then multiplies.
+@pytest.mark.bitwise
 @pytest.mark.parametrize("sizes", [(6, 5, 4), (10, 40, 4)])
 @pytest.mark.parametrize("zeros", [0.0, 0.7])
 def test_fused_epoch_equals_per_sample_steps(zeros, sizes):
@@ -154,6 +155,7 @@ def test_fused_epoch_equals_per_sample_steps(zeros, sizes):
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.bitwise
 @pytest.mark.parametrize("zeros", [0.0, 0.7])
 def test_blocked_batch_equals_sample_by_sample_sums(zeros):
     """A mini-batch's blocked forward pass and gradient sum against per-sample sums
@@ -178,6 +180,7 @@ def test_blocked_batch_equals_sample_by_sample_sums(zeros):
         np.testing.assert_array_equal(blocked_b[layer], biases[layer] - scale * grad_b[layer])
 
 
+@pytest.mark.bitwise
 @pytest.mark.parametrize("zeros", [0.0, 0.7])
 @pytest.mark.parametrize("optimizer,batch_size", [(compiled.SGD, 1), (compiled.SGD, 8),
                                                   (compiled.SGD, 11), (compiled.RMSPROP, 8)])
@@ -238,6 +241,7 @@ def test_merge_rows_is_the_sorted_union(backend):
         np.testing.assert_array_equal(out[:n], np.union1d(a, b))
 
 
+@pytest.mark.bitwise
 @pytest.mark.parametrize("backend", ["numba", "python"])
 def test_row_kernels_skip_only_exact_zero_terms(backend):
     """The first layer's loops over nonzero rows give the bits of the loops over all rows."""

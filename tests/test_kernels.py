@@ -124,6 +124,7 @@ def test_updates_match_reference(backend, dtype):
     assert_matches_reference(v_got, v_ref, dtype)
 
 
+@pytest.mark.bitwise
 def test_numba_update_is_bitwise_the_reference_in_float64():
     """Without fastmath the compiled loop does the reference's operations in its order."""
     K = get_backend("numba")

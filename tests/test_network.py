@@ -54,6 +54,7 @@ def test_numba_and_numpy_agree_after_1000_samples(mnist, name):
         assert relative_difference(nets["numba"].biases, nets["numpy"].biases) < 1e-9
 
 
+@pytest.mark.bitwise
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", RECIPE_NAMES)
 def test_python_agrees_with_numba_on_100_samples(mnist, name):

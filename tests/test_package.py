@@ -1,7 +1,8 @@
-"""``import fastnn`` stays light; its public names load lazily."""
+"""``import fastnn`` stays light; its public names load lazily; Numba settings in fresh processes."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -36,3 +37,28 @@ def test_unknown_attribute():
 
     with pytest.raises(AttributeError, match="module 'fastnn' has no attribute 'nope'"):
         fastnn.nope
+
+
+def test_fastmath_kernels_have_cache_files_of_their_own(tmp_path):
+    """An exact and a fastmath process share a cache directory without mixing entries."""
+    code = (
+        "import numpy as np\n"
+        "from fastnn.kernels import numba as K\n"
+        "stats = K.loops.weighted_sum.stats\n"
+        "print(float(K.weighted_sum(np.ones(3), np.ones(3))),"
+        " sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))\n"
+    )
+
+    def run(fastmath):
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "FASTNN_FASTMATH": fastmath}
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                env=env, check=True)
+        value, hits, misses = result.stdout.split()
+        return float(value), int(hits), int(misses)
+
+    assert run("") == (3.0, 0, 1)  # compiled, and written to the cache
+    assert run("reassoc,contract") == (3.0, 0, 1)  # not the exact entry: compiled again
+    assert run("reassoc,contract") == (3.0, 1, 0)
+    assert run("") == (3.0, 1, 0)
+    names = {path.name for path in tmp_path.rglob("*.nbi")}
+    assert any("weighted_sum.fastmath_contract_reassoc" in name for name in names), names

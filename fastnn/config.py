@@ -93,7 +93,7 @@ BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
 DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))
 
 
-def jit_options(parallel: bool = False) -> dict:
+def jit_options(parallel: bool = False, inline: bool = False) -> dict:
     """The keyword arguments that every fastnn kernel is compiled with."""
     options = {
         "cache": CACHE,
@@ -105,24 +105,28 @@ def jit_options(parallel: bool = False) -> dict:
         options["boundscheck"] = BOUNDSCHECK
     if parallel:
         options["parallel"] = True
+    if inline:
+        options["inline"] = "always"
     return options
 
 
-def jit(function=None, *, parallel: bool = False):
+def jit(function=None, *, parallel: bool = False, inline: bool = False):
     """Compile ``function`` lazily with :func:`numba.njit` and fastnn's settings.
 
     Nothing is compiled here: Numba compiles on the first call, for the argument types
     of that call. The uncompiled function stays reachable as ``.py_func``; with
     ``NUMBA_DISABLE_JIT=1`` the function itself is returned. Under FASTMATH the
     compiled function is a copy of ``function`` whose qualified name carries the flags,
-    because Numba names its cache files after it.
+    because Numba names its cache files after it. ``inline=True`` has Numba inline the
+    function into its callers (for a short inner loop whose call would cost more than
+    its work).
     """
     import numba
 
     def decorate(func):
         if FASTMATH and CACHE:
             func = _named_for_fastmath(func)
-        return numba.njit(**jit_options(parallel))(func)
+        return numba.njit(**jit_options(parallel, inline))(func)
 
     if function is None:
         return decorate

@@ -99,20 +99,41 @@ def vector_matrix_multiply_into(a, M, out):
         j += 1
 
 
+@jit(inline=True)
+def add_four_rows_into(z, a0, row0, a1, row1, a2, row2, a3, row3, c0, c1):
+    """``z[c] = (((z[c] + a0 * row0[j]) + a1 * row1[j]) + a2 * row2[j]) + a3 * row3[j]``,
+    with ``j = c - c0``, for c0 <= c < c1.
+
+    Four axpy steps in one pass: z is loaded and stored once instead of four times,
+    and each element still adds its four terms one after the other, in order.
+    """
+    for c in range(c0, c1):
+        j = c - c0
+        z[c] = (((z[c] + a0 * row0[j]) + a1 * row1[j]) + a2 * row2[j]) + a3 * row3[j]
+
+
 @jit
 def transposed_multiply_into(M, v, out):
     """``out = M.T @ v`` as axpy loops over the rows of M: M (n_rows, n_cols), v (n_rows,).
 
-    ``out[c]`` accumulates ``v[r] * M[r][c]`` for r = 0, 1, ..., in that order.
+    ``out[c]`` accumulates ``v[r] * M[r][c]`` for r = 0, 1, ..., in that order, rows
+    four at a time (:func:`add_four_rows_into`).
     """
     n_cols = len(out)
+    n_rows = len(v)
     for c in range(n_cols):
         out[c] = 0.0
-    for r in range(len(v)):
+    r = 0
+    while r + 4 <= n_rows:
+        add_four_rows_into(out, v[r], M[r], v[r + 1], M[r + 1], v[r + 2], M[r + 2], v[r + 3],
+                           M[r + 3], 0, n_cols)
+        r += 4
+    while r < n_rows:
         vr = v[r]
         row = M[r]
         for c in range(n_cols):
             out[c] += vr * row[c]
+        r += 1
 
 
 @jit
@@ -402,9 +423,7 @@ def transposed_multiply_block_into(M, A, count, Z):
             a3 = inputs[r + 3]
             if a0 == 0 and a1 == 0 and a2 == 0 and a3 == 0:
                 continue  # adds exactly 0 when the rows are finite; MNIST is mostly 0
-            zs = Z[s]
-            for c in range(n_cols):
-                zs[c] = (((zs[c] + a0 * row0[c]) + a1 * row1[c]) + a2 * row2[c]) + a3 * row3[c]
+            add_four_rows_into(Z[s], a0, row0, a1, row1, a2, row2, a3, row3, 0, n_cols)
         r += 4
     while r < n_rows:
         row = M[r]
@@ -484,13 +503,7 @@ def multiply_rows_into(WT, x, rows, n_rows, z, c0, c1):
         a1 = x[r1]
         a2 = x[r2]
         a3 = x[r3]
-        row0 = WT[r0]
-        row1 = WT[r1]
-        row2 = WT[r2]
-        row3 = WT[r3]
-        for c in range(c0, c1):
-            j = c - c0
-            z[c] = (((z[c] + a0 * row0[j]) + a1 * row1[j]) + a2 * row2[j]) + a3 * row3[j]
+        add_four_rows_into(z, a0, WT[r0], a1, WT[r1], a2, WT[r2], a3, WT[r3], c0, c1)
         k += 4
     while k < n_rows:
         r = rows[k]

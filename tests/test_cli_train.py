@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -32,6 +33,29 @@ def test_train_save_evaluate_predict(mnist_dir, tmp_path, capsys):
     assert all(len(line) == 28 for line in lines[:28])
     assert lines[28].startswith("test image 0: label 7, prediction ")
     assert lines[29].startswith("output: 0:")
+
+
+def test_time_split_adds_up_when_the_first_prediction_compiles(mnist_dir, capsys, monkeypatch):
+    """The prediction kernel compiles at the evaluation, after training: the total counts it."""
+    from fastnn.network import Network
+
+    evaluate = Network.evaluate
+
+    def slow_first_prediction(self, *args, **kwargs):
+        time.sleep(0.3)  # as a cold compile of the prediction kernel would take
+        self.compile_seconds_ += 0.3
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "evaluate", slow_first_prediction)
+    assert main(["train", "--recipe", "linear", "--limit", "300", "--quiet",
+                 "--data-dir", str(mnist_dir)]) == 0
+    out = capsys.readouterr().out
+    match = re.search(r"time: ([\d.]+) s = JIT compilation ([\d.]+) s \+ training ([\d.]+) s .*"
+                      r"\+ evaluation and overhead (-?[\d.]+) s", out)
+    wall, compile_seconds, train_seconds, rest = map(float, match.groups())
+    assert compile_seconds >= 0.3
+    assert rest >= 0
+    assert wall == pytest.approx(compile_seconds + train_seconds + rest, abs=0.011)
 
 
 def test_train_options_reach_the_network(mnist_dir, capsys):

@@ -137,7 +137,8 @@ class NumbaEngine:
         self._buffers = None
         self._key = None
 
-    def _prepare(self, state, n_threads=1):
+    def _prepare(self, state):
+        n_threads = self.thread_count(state)
         key = (tuple(state.sizes), state.dtype, n_threads)
         if self._key != key:
             sizes, dt = state.sizes, state.dtype
@@ -161,12 +162,12 @@ class NumbaEngine:
         return self._buffers
 
     def train(self, state, X, T, labels, order):
+        b = self._prepare(state)
         lr, rho, one_minus_rho, eps = state.scalars()
         weights_t, biases = tuple(state.weights_t), tuple(state.biases)
         use_table, table = state.input_table(X)
         if state.per_sample:
             n_threads = self.thread_count(state)
-            b = self._prepare(state, n_threads)
             bounds = column_bounds(state.sizes, n_threads)
             blocks = self._first_layer_blocks(state, bounds)
             args = (weights_t, biases, state.activations, state.use_bias, state.loss,
@@ -180,7 +181,6 @@ class NumbaEngine:
                 if n_threads > 1:
                     for block, start, stop in zip(blocks, bounds[0, :-1], bounds[0, 1:]):
                         state.weights_t[0][:, start:stop] = block
-        b = self._prepare(state)
         ms_w, ms_b = (tuple(m) for m in state.mean_squares())
         return codes.train_epoch_batches(
             weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,

@@ -783,16 +783,20 @@ def load_input_into(row, x, use_table, table, rows):
 
 
 @jit
-def keep_inputs(x, act, pending_input, rows, n_rows, pending_rows):
+def keep_inputs(x, act, pending_input, input_rows, input_counts, source, n_rows, pending):
     """Copy each layer's input (x, then row 0 of act[l - 1]) into pending_input[l], and
-    x's nonzero rows ``rows[0:n_rows]`` into ``pending_rows``."""
+    x's nonzero rows ``input_rows[source][0:n_rows]`` into ``input_rows[pending]``, with
+    their count into ``input_counts[pending]``."""
     for layer in range(len(pending_input)):
         if layer == 0:
             copy_into(x, pending_input[layer])
         else:
             copy_into(act[layer - 1][0], pending_input[layer])
+    rows = input_rows[source]
+    pending_rows = input_rows[pending]
     for k in range(n_rows):
         pending_rows[k] = rows[k]
+    input_counts[pending] = n_rows
 
 
 @jit
@@ -982,8 +986,7 @@ def train_epoch_per_sample(weights_t, biases, activations, use_bias, loss, backp
             loss_sum += sample_loss_value
             correct += hit
             backward_into(weights_t, activations, loss, backprop, t, pre, act, error, delta, 0)
-            keep_inputs(x, act, pending_input, input_rows[0], n_nonzero, input_rows[n_threads])
-            input_counts[n_threads] = n_nonzero
+            keep_inputs(x, act, pending_input, input_rows, input_counts, 0, n_nonzero, n_threads)
             if not loss_sum < math.inf:
                 stop[0] = 1
         generation = barrier(sync, generation, n_threads)

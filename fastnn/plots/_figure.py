@@ -1,0 +1,109 @@
+"""What every fastnn picture shares: matplotlib on demand, a new Figure, an atomic PNG save.
+
+matplotlib is an optional extra (``pip install 'fastnn[plot]'``). It is imported here,
+when a picture is asked for, never at ``import fastnn``. Pictures are drawn on
+:class:`matplotlib.figure.Figure` objects made directly, not through pyplot, so nothing
+registers with pyplot's global figure manager, nothing opens a window and nothing leaks;
+``matplotlib.use()`` is never called.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from fastnn.fileio import atomic_write
+
+__all__ = ["require_matplotlib", "new_figure", "figure_and_axes", "save_png"]
+
+#: What to tell a user who asks for a picture without matplotlib.
+INSTALL_HINT = "pip install 'fastnn[plot]'"
+
+
+def require_matplotlib():
+    """Import and return :mod:`matplotlib`, or say which extra to install.
+
+    Raises
+    ------
+    ImportError
+        When matplotlib is not installed; the message names the ``plot`` extra.
+    """
+    try:
+        import matplotlib
+        import matplotlib.figure  # noqa: F401  (the Figure class every picture uses)
+    except ImportError as exc:
+        raise ImportError(
+            f"fastnn's pictures need matplotlib, which is not installed: {INSTALL_HINT} "
+            f"(or pip install matplotlib). The import failed with: {exc}"
+        ) from exc
+    return matplotlib
+
+
+def new_figure(width=6.4, height=4.8, dpi=100):
+    """A new :class:`matplotlib.figure.Figure` of ``width`` x ``height`` inches, outside pyplot."""
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+
+
+def figure_and_axes(ax=None, width=6.4, height=4.8):
+    """``(figure, axes)``: ``ax`` and its figure when given, else a new figure with one axes."""
+    if ax is not None:
+        return ax.get_figure(), ax
+    figure = new_figure(width, height)
+    return figure, figure.add_subplot()
+
+
+def check_writable_path(path):
+    """``path`` as a :class:`~pathlib.Path` once its directory is known to be writable.
+
+    Raises
+    ------
+    ValueError
+        When ``path`` is empty or names a directory.
+    OSError
+        When its directory does not exist or cannot be written; the message quotes it.
+    """
+    if path is None or str(path) == "":
+        raise ValueError(f"path must name a PNG file, got {path!r}")
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path {str(path)!r} is a directory; give a file name such as "
+                         f"{str(path / 'figure.png')!r}")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
+                                "does not exist; create it first")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
+                              "is not writable; choose another output path")
+    return path
+
+
+def save_png(figure, path, dpi=None):
+    """Write ``figure`` to ``path`` as a PNG, atomically: the file is complete or not there.
+
+    The PNG is rendered into memory first, then written through
+    :func:`fastnn.fileio.atomic_write`, so a failure at any point leaves no partial file.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    path : str or os.PathLike
+        The PNG file to create or replace; its directory must exist and be writable.
+    dpi : float, optional
+        Resolution (default: the figure's own).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = check_writable_path(path)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    with atomic_write(path) as file:
+        file.write(buffer.getvalue())
+    return path

@@ -44,6 +44,10 @@ class Inputs:
         """The first n rows, with the same transform."""
         return replace(self, array=self.array[:n])
 
+    def tail(self, start):
+        """The rows from ``start`` on, with the same transform."""
+        return replace(self, array=self.array[start:])
+
     def table(self, dtype):
         """The network input of each pixel value 0..255, in ``dtype`` (256 values).
 

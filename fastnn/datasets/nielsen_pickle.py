@@ -73,10 +73,10 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
 
 
 def _describe(value) -> str:
-    """E.g. 'a tuple of length 2', 'a dict'."""
+    """E.g. 'a tuple of length 2', 'a value of type dict'."""
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of length {len(value)}"
-    return f"a {type(value).__name__}"
+    return f"a value of type {type(value).__name__}"
 
 
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
@@ -157,11 +157,13 @@ def read_nielsen_pickle(path: str | os.PathLike, n_pixels: int = 784
             parts = _ArraysOnlyUnpickler(stream, source).load()
         except FormatError:
             raise
-        except EOFError as exc:
+        except (EOFError, pickle.UnpicklingError) as exc:
+            if isinstance(exc, pickle.UnpicklingError) and "truncated" not in str(exc):
+                raise FormatError(f"{source}: not a readable pickle ({exc}); it is corrupt or "
+                                  "another kind of file") from None
             raise FormatError(f"{source}: the pickle ends early ({exc or 'no data'}); the file is "
                               "truncated: delete it and get it again") from None
-        except (pickle.UnpicklingError, ValueError, TypeError, IndexError, KeyError,
-                AttributeError, UnicodeError) as exc:
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError, UnicodeError) as exc:
             raise FormatError(f"{source}: not a readable pickle ({type(exc).__name__}: {exc}); "
                               "it is corrupt or another kind of file") from None
     return _checked_parts(parts, source, n_pixels)

@@ -53,36 +53,6 @@ def _positive_int(name, value):
     return int(value)
 
 
-def _validation_fraction(value):
-    """``validation_split`` as a float in (0, 1), or 0.0 for none."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"validation_split must be a number in (0, 1), or 0 for none; "
-                         f"got {value!r}")
-    if value == 0:
-        return 0.0
-    if not 0 < value < 1:
-        raise ValueError(f"validation_split must be in (0, 1), the fraction of the samples "
-                         f"to hold out (e.g. 0.2), or 0 for none; got {value!r}")
-    return float(value)
-
-
-def _hold_out(X, T, labels, fraction, given):
-    """Split prepared data as Keras does: the last part, before any shuffling, validates.
-
-    Returns ``(X, T, labels, (X_val, T_val, labels_val))`` of views; training keeps the
-    first ``floor(n * (1 - fraction))`` samples.
-    """
-    n = len(labels)
-    split_at = math.floor(n * (1.0 - fraction))
-    if split_at < 1 or split_at >= n:
-        raise ValueError(
-            f"validation_split={given!r} of {n} samples leaves "
-            f"{split_at} to train on and {n - split_at} to validate on; both need at "
-            "least one: pass more samples or another fraction")
-    validation = (X.tail(split_at), T[split_at:], labels[split_at:])
-    return X.head(split_at), T[:split_at], labels[:split_at], validation
-
-
 class Network:
     """A fully connected network trained by SGD or RMSprop on fastnn's kernels.
 
@@ -371,7 +341,7 @@ class Network:
         epochs = self._epochs_to_train(epochs, initial_epoch)
         batch_size = self.batch_size if batch_size is None else _positive_int("batch_size",
                                                                                batch_size)
-        split = _validation_fraction(validation_split)
+        split = inputs.validation_fraction(validation_split)
         if split and validation_data is not None:
             raise ValueError(
                 f"validation_split={validation_split!r} and validation_data were both given: "
@@ -380,7 +350,7 @@ class Network:
         X, T, labels = self._prepare_xy(x, y)
         validation = None
         if split:
-            X, T, labels, validation = _hold_out(X, T, labels, split, validation_split)
+            X, T, labels, validation = inputs.hold_out(X, T, labels, split, validation_split)
         elif validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (x_val, y_val)")

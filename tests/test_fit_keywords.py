@@ -14,17 +14,6 @@ from fastnn.cli import main
 BACKENDS = ["python", "numpy", "numba"]
 
 
-@pytest.fixture(scope="module")
-def tiny_data():
-    """Synthetic uint8 'images' whose label is encoded in which block is bright."""
-    rng = np.random.default_rng(1)
-    labels = rng.integers(0, 10, 120)
-    images = rng.integers(0, 60, (120, 28, 28)).astype(np.uint8)
-    for k, label in enumerate(labels):
-        images[k, 2 * label:2 * label + 3, :] = 250
-    return images, labels
-
-
 def parameters(net):
     return net.weights + (net.biases or [])
 
@@ -104,12 +93,12 @@ def test_validation_split_holds_out_the_end_before_shuffling(tiny_data, backend)
     split = recipes.nielsen(sizes=[784, 12, 10], seed=5, backend=backend)   # shuffles
     explicit = recipes.nielsen(sizes=[784, 12, 10], seed=5, backend=backend)
     history = split.fit(x, y, epochs=2, validation_split=0.25)
-    expected = explicit.fit(x[:90], y[:90], epochs=2, validation_data=(x[90:], y[90:]))
+    expected = explicit.fit(x[:225], y[:225], epochs=2, validation_data=(x[225:], y[225:]))
     assert_same_parameters(split, explicit)
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "samples"):
         assert history.history[key] == expected.history[key]
-    assert history.history["samples"] == [90, 90]
-    assert history.history["val_accuracy"][-1] == split.evaluate(x[90:], y[90:])["accuracy"]
+    assert history.history["samples"] == [225, 225]
+    assert history.history["val_accuracy"][-1] == split.evaluate(x[225:], y[225:])["accuracy"]
 
 
 @pytest.mark.parametrize("n,fraction,kept", [(10, 0.25, 7), (10, 0.2, 8), (7, 0.5, 3), (120, 0.1, 108)])
@@ -126,8 +115,8 @@ def test_partial_fit_takes_validation_split(tiny_data):
     x, y = tiny_data
     net = recipes.rashid(hidden=8, seed=0, backend="numpy")
     history = net.partial_fit(x, y, validation_split=0.5)
-    assert history.history["samples"] == [60]
-    assert "val_accuracy" in history.history
+    assert history.history["samples"] == [150]
+    assert history.history["val_loss"] == [net.evaluate(x[150:], y[150:])["loss"]]
 
 
 @pytest.mark.parametrize("value,message", [
@@ -217,3 +206,8 @@ def test_train_rejects_a_bad_validation_split(mnist_dir, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "validation_split must be in (0, 1)" in err and "got 1.5" in err
+    code = main(["train", "--recipe", "linear", "--limit", "100", "--validation-split", "0.2",
+                 "--benchmark", "--data-dir", str(mnist_dir)])
+    assert code == 1
+    assert ("--validation-split 0.2 and --benchmark: the benchmark times epochs over the whole "
+            "training set; drop one") in capsys.readouterr().err

@@ -139,8 +139,9 @@ def _without_header(path: Path, block: bytes) -> tuple[bytes, int]:
     if block.startswith(GZIP_MAGIC) and not is_gzip_name(path):
         raise FormatError(f"{path}: holds gzip-compressed data; name it {path.name}.gz to "
                           "read it")
-    if block.lstrip()[:5].lower() == b"label":
-        return block[block.index(b"\n") + 1:], 1
+    end = block.index(b"\n") + 1
+    if block[:end].lstrip().lower().startswith(b"label"):
+        return block[end:], 1
     return block, 0
 
 

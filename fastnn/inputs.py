@@ -2,11 +2,14 @@
 
 The checks here produce the messages for the mistakes the Keras tutorial walks
 through: images of shape (n, 28, 28) (accepted and flattened), labels of the wrong
-shape, labels out of range, NaN or inf in the inputs.
+shape, labels out of range, NaN or inf in the inputs; and Keras's ``validation_split``
+is taken off the prepared data here.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -43,6 +46,10 @@ class Inputs:
     def head(self, n):
         """The first n rows, with the same transform."""
         return replace(self, array=self.array[:n])
+
+    def tail(self, start):
+        """The rows from ``start`` on, with the same transform."""
+        return replace(self, array=self.array[start:])
 
     def table(self, dtype):
         """The network input of each pixel value 0..255, in ``dtype`` (256 values).
@@ -146,3 +153,36 @@ def prepare_targets(y, n_classes, off, on, dtype):
         f"y has shape {y.shape}, but this network needs labels of shape (n,) with values "
         f"0..{n_classes - 1}, or one-hot targets of shape (n, {n_classes})"
     )
+
+
+def validation_fraction(value) -> float:
+    """``validation_split`` as a float in (0, 1), or 0.0 for none; ValueError quoting it
+    otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"validation_split must be a number in (0, 1), or 0 for none; "
+                         f"got {value!r}")
+    if value == 0:
+        return 0.0
+    if not 0 < value < 1:
+        raise ValueError(f"validation_split must be in (0, 1), the fraction of the samples "
+                         f"to hold out (e.g. 0.2), or 0 for none; got {value!r}")
+    return float(value)
+
+
+def hold_out(X, T, labels, fraction, given):
+    """Split prepared data as Keras's ``validation_split``: the last part validates.
+
+    X is :class:`Inputs`, T and labels arrays, as :func:`prepare_images` and
+    :func:`prepare_targets` return them (before any shuffling); `given` is the user's
+    value, for the message. Returns ``(X, T, labels, (X_val, T_val, labels_val))`` of
+    views; training keeps the first ``floor(n * (1 - fraction))`` samples.
+    """
+    n = len(labels)
+    split_at = math.floor(n * (1.0 - fraction))
+    if split_at < 1 or split_at >= n:
+        raise ValueError(
+            f"validation_split={given!r} of {n} samples leaves {split_at} to train on and "
+            f"{n - split_at} to validate on; both need at least one: pass more samples or "
+            "another fraction")
+    validation = (X.tail(split_at), T[split_at:], labels[split_at:])
+    return X.head(split_at), T[:split_at], labels[:split_at], validation

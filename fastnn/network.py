@@ -281,9 +281,9 @@ class Network:
         return X, T, labels
 
     # -- training ----------------------------------------------------------------------------
-    def fit(self, x, y, epochs=1, validation_data=None, shuffle=None, verbose=0, callback=None,
-            callback_every=None):
-        """Train for ``epochs`` passes over (x, y).
+    def fit(self, x, y, epochs=1, batch_size=None, validation_split=0.0, validation_data=None,
+            shuffle=None, verbose=0, callback=None, callback_every=None, initial_epoch=None):
+        """Train for ``epochs`` passes over (x, y), with Keras's ``fit`` keywords.
 
         Parameters
         ----------
@@ -291,6 +291,15 @@ class Network:
             uint8 images are scaled by ``input_scaling``; float inputs are used as given.
         y : (n,) int labels or (n, n_classes) targets
         epochs : int
+            Epochs to train; with ``initial_epoch``, the number of the last one (Keras).
+        batch_size : int, optional
+            The mini-batch size of this call only (1: per sample); default the
+            constructor's ``batch_size``, which this does not change.
+        validation_split : float
+            A fraction in (0, 1): the last ``n - floor(n * (1 - validation_split))``
+            samples of (x, y), taken before any shuffling, are held out and evaluated
+            after every epoch instead of trained on, as in Keras. 0 (the default) holds
+            out nothing. Cannot be combined with ``validation_data``.
         validation_data : (x_val, y_val), optional
             Evaluated after every epoch.
         shuffle : bool, optional
@@ -302,8 +311,13 @@ class Network:
             (as in Keras).
         callback : callable, optional
             ``callback(net, epoch, seen)`` is called after every ``callback_every``
-            samples of an epoch (a multiple of batch_size).
+            samples of an epoch (a multiple of the batch size).
         callback_every : int, optional
+        initial_epoch : int, optional
+            Keras's resume marker: the number of epochs this network has already trained
+            (``len(net.history_)``, which fastnn keeps, also through save and load). Then
+            ``epochs`` is the last epoch's number and ``epochs - initial_epoch`` epochs
+            are trained. Without it, ``epochs`` more are trained.
 
         Returns
         -------
@@ -311,28 +325,70 @@ class Network:
             ``history.history`` maps 'loss', 'accuracy', 'val_loss', 'val_accuracy',
             'seconds' and 'samples_per_second' to one value per epoch. 'loss' and
             'accuracy' are averaged over the epoch's samples, each measured just before
-            that sample's update.
+            that sample's update. ``history.epoch`` numbers the epochs over the
+            network's life, from 1.
 
         Raises
         ------
+        ValueError
+            For a bad keyword value (quoted), ``validation_split`` together with
+            ``validation_data``, or an ``initial_epoch`` that is not the number of
+            epochs trained so far.
         TrainingDivergedError
             If the loss stops being finite; the weights are restored to what they were
             at the start of that epoch, and the message names the learning rate.
         """
-        epochs = _positive_int("epochs", epochs)
+        epochs = self._epochs_to_train(epochs, initial_epoch)
+        batch_size = self.batch_size if batch_size is None else _positive_int("batch_size",
+                                                                               batch_size)
+        split = inputs.validation_fraction(validation_split)
+        if split and validation_data is not None:
+            raise ValueError(
+                f"validation_split={validation_split!r} and validation_data were both given: "
+                "pass one of them (validation_split holds out the end of x and y, "
+                "validation_data is a separate (x_val, y_val) pair)")
         X, T, labels = self._prepare_xy(x, y)
         validation = None
-        if validation_data is not None:
+        if split:
+            X, T, labels, validation = inputs.hold_out(X, T, labels, split, validation_split)
+        elif validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (x_val, y_val)")
             validation = self._prepare_xy(*validation_data)
         if shuffle is None:
-            shuffle = self.batch_size > 1
-        return run_fit(self, X, T, labels, epochs, validation, bool(shuffle), verbose,
-                       callback, callback_every)
+            shuffle = batch_size > 1
+        state = self._state
+        state.batch_size = batch_size  # for this call only: the engines read it here
+        try:
+            return run_fit(self, X, T, labels, epochs, validation, bool(shuffle), verbose,
+                           callback, callback_every)
+        finally:
+            state.batch_size = self.batch_size
+
+    def _epochs_to_train(self, epochs, initial_epoch):
+        """How many epochs a fit call trains, from its ``epochs`` and ``initial_epoch``."""
+        if initial_epoch is None:
+            return _positive_int("epochs", epochs)
+        trained = len(self.history_)
+        if (isinstance(initial_epoch, bool) or not isinstance(initial_epoch, numbers.Integral)
+                or initial_epoch != trained):
+            raise ValueError(
+                f"initial_epoch={initial_epoch!r}, but this network has trained {trained} "
+                f"epoch(s) (len(net.history_)): pass initial_epoch={trained} to resume from "
+                "there, or leave initial_epoch out to train `epochs` more")
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs <= trained:
+            raise ValueError(
+                f"epochs={epochs!r} with initial_epoch={trained}: with initial_epoch, epochs "
+                f"is the number of the last epoch to train, so it must be an integer > {trained}")
+        return int(epochs) - trained
 
     def partial_fit(self, x, y, **kwargs):
-        """Train one more pass over (x, y); see :meth:`fit`."""
+        """Train one more pass over (x, y); takes :meth:`fit`'s keywords but ``epochs`` and
+        ``initial_epoch``."""
+        for name in ("epochs", "initial_epoch"):
+            if name in kwargs:
+                raise TypeError(f"partial_fit trains exactly one epoch, so it takes no {name}= "
+                                f"(got {name}={kwargs[name]!r}); use fit for that")
         return self.fit(x, y, epochs=1, **kwargs)
 
     # -- inference -----------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def run_fit(net, X, T, labels, epochs, validation, shuffle, verbose, callback, c
     history = History()
     n = len(X)
     engine, state = net._engine, net._state
-    chunk = _chunk_size(n, net.batch_size, callback_every)
+    chunk = _chunk_size(n, state.batch_size, callback_every)  # this call's batch size
     last_epoch = len(net.history_) + epochs
     with threads(net.threads if net.backend == "numba" else None):
         net.compile_seconds_ += engine.compile(state, X, T, labels)

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real MNIST (through FASTNN_DATA) and a small synthetic stand-in."""
+"""Shared fixtures: the real MNIST (through FASTNN_DATA) and small synthetic stand-ins."""
 
 from __future__ import annotations
 
@@ -35,6 +35,17 @@ def mnist(mnist_dir):
     from fastnn.datasets import load_mnist
 
     return load_mnist(data_dir=mnist_dir, download=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_data():
+    """Synthetic uint8 'images' whose label is encoded in which block is bright."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 300)
+    images = rng.integers(0, 60, (300, 28, 28)).astype(np.uint8)
+    for k, label in enumerate(labels):
+        images[k, 2 * label:2 * label + 3, :] = 250
+    return images, labels
 
 
 @dataclass

@@ -125,3 +125,14 @@ def test_real_data(mnist_dir, capsys):
     assert "train: images (60000, 28, 28) uint8, labels (60000,) uint8" in out
     assert "train  5923  6742  5958  6131  5842  5421  5918  6265  5851  5949" in out
     assert "t10k-labels-idx1-ubyte.gz: md5 and sha256 of the published file match" in out
+
+
+@pytest.mark.realdata
+def test_real_data_exported_as_gzipped_csv_loads_verified(mnist_dir, mnist, tmp_path, capsys):
+    out_dir = tmp_path / "csv-gz"
+    assert main(["data", "export", "--format", "csv.gz", str(out_dir), "--data-dir",
+                 str(mnist_dir), "--no-download"]) == 0
+    assert sorted(p.name for p in out_dir.iterdir()) == ["mnist_test.csv.gz", "mnist_train.csv.gz"]
+    data = load_mnist(out_dir, download=False)
+    for got, expected in zip((*data[0], *data[1]), (*mnist[0], *mnist[1]), strict=True):
+        np.testing.assert_array_equal(got, expected)

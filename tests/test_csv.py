@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import numpy as np
@@ -174,3 +175,132 @@ def test_real_tutorial_subsets(tmp_path, mnist):
 
 
 test_real_tutorial_subsets = pytest.mark.realdata(test_real_tutorial_subsets)
+
+
+# --- gzipped CSV -----------------------------------------------------------------------------
+
+def _gzip_copy(path):
+    """`path` gzipped beside it, as `name.gz` (by gzip itself, not by fastnn)."""
+    zipped = path.with_name(path.name + ".gz")
+    zipped.write_bytes(gzip.compress(path.read_bytes()))
+    return zipped
+
+
+def test_gz_round_trip_is_gzip_and_reproducible(tmp_path, sample):
+    images, labels = sample
+    path = tmp_path / "mnist_test.csv.gz"
+    write_csv(path, images, labels)
+    write_csv(tmp_path / "plain.csv", images, labels)
+    assert gzip.decompress(path.read_bytes()) == (tmp_path / "plain.csv").read_bytes()
+    first = path.read_bytes()
+    write_csv(path, images, labels)
+    assert path.read_bytes() == first          # no time stamp in the gzip header
+    back_images, back_labels = read_csv(path)
+    np.testing.assert_array_equal(back_images, images)
+    np.testing.assert_array_equal(back_labels, labels)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist_test.csv.gz", "plain.csv"]
+
+
+def test_gz_with_header_and_crlf(tmp_path, sample):
+    images, labels = sample
+    rows = [_line(label, image.ravel()) for image, label in zip(images, labels)]
+    header = "label," + ",".join(f"pixel{i}" for i in range(784))
+    path = tmp_path / "train.csv.gz"
+    path.write_bytes(gzip.compress(("\r\n".join([header, *rows]) + "\r\n").encode()))
+    back_images, back_labels = read_csv(path)
+    np.testing.assert_array_equal(back_images, images)
+    np.testing.assert_array_equal(back_labels, labels)
+
+
+@pytest.mark.parametrize("bad_line, expected", [
+    (_line(1, [0] * 783), r"line 3: 784 comma-separated fields, expected 785"),
+    (_line(1, [0, 300] + [0] * 782), r"line 3, field 3 \(pixel 1\): '300' is not an integer 0-255"),
+    ("", r"line 3: 1 comma-separated fields, expected 785 .*blank"),
+])
+def test_gz_bad_lines_are_named_as_in_plain_files(tmp_path, bad_line, expected):
+    path = _gzip_copy(_bad_file(tmp_path, bad_line))
+    with pytest.raises(FormatError) as error:
+        read_csv(path)
+    assert str(error.value).startswith(f"{path}, line 3")
+    assert re.search(expected, str(error.value))
+
+
+def test_gz_truncated(tmp_path, sample):
+    images, labels = sample
+    full = tmp_path / "full.csv.gz"
+    write_csv(full, np.repeat(images, 20, axis=0), np.repeat(labels, 20))
+    path = tmp_path / "mnist_train.csv.gz"
+    path.write_bytes(full.read_bytes()[:len(full.read_bytes()) // 2])
+    with pytest.raises(FormatError, match=rf"{path}: the gzip data ends early after line \d+ "
+                                          r"\(.*\); the file is truncated"):
+        read_csv(path)
+
+
+def test_gz_name_on_a_plain_file_and_the_reverse(tmp_path, sample):
+    plain = tmp_path / "mnist_test.csv"
+    write_csv(plain, *sample)
+    misnamed = tmp_path / "plain.csv.gz"
+    misnamed.write_bytes(plain.read_bytes())
+    with pytest.raises(FormatError, match=rf"{misnamed}: not valid gzip data \(.*\)\. If it "
+                                          r"holds plain CSV bytes, remove \.gz from its name"):
+        read_csv(misnamed)
+    zipped = _gzip_copy(plain)
+    hidden = tmp_path / "zipped.csv"
+    hidden.write_bytes(zipped.read_bytes())
+    with pytest.raises(FormatError, match=rf"{hidden}: holds gzip-compressed data; name it "
+                                          r"zipped\.csv\.gz to read it"):
+        read_csv(hidden)
+
+
+def test_gz_corrupt_data(tmp_path, sample):
+    path = tmp_path / "mnist_test.csv.gz"
+    write_csv(path, *sample)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match=rf"{path}: (not valid gzip data|.*line)"):
+        read_csv(path)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_small_blocks_split_lines_anywhere_and_give_the_same_result(tmp_path, monkeypatch, suffix):
+    """Blocks of 1,000 bytes (a line is 1,600-3,000): lines, the header and blank lines
+    cross block ends; results and line numbers are those of one big block."""
+    from fastnn.datasets import csv as csv_module
+
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 256, (9, 28, 28), dtype=np.uint8)
+    images[::2] = 0                           # short lines too
+    labels = rng.integers(0, 10, 9, dtype=np.uint8)
+    rows = [_line(label, image.ravel()) for image, label in zip(images, labels)]
+    text = "label," + ",".join(["p"] * 784) + "\n" + "\n".join(rows) + "\n\n \n\n"
+    path = tmp_path / f"a.csv{suffix}"
+    path.write_bytes(gzip.compress(text.encode()) if suffix else text.encode())
+    expected = read_csv(path)
+    monkeypatch.setattr(csv_module, "_BLOCK_BYTES", 1000)
+    got = read_csv(path)
+    np.testing.assert_array_equal(got[0], images)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], labels)
+    # a blank line between records is an error, with its number, across block ends
+    text_gap = text.replace(rows[5] + "\n", rows[5] + "\n\n\n")
+    path.write_bytes(gzip.compress(text_gap.encode()) if suffix else text_gap.encode())
+    with pytest.raises(FormatError, match=r"line 8: 1 comma-separated fields, expected 785 .*blank"):
+        read_csv(path)
+    bad = text.replace(rows[7], rows[7][:-1] + "x")
+    path.write_bytes(gzip.compress(bad.encode()) if suffix else bad.encode())
+    with pytest.raises(FormatError, match=r"line 9, field 785 \(pixel 783\)"):
+        read_csv(path)
+
+
+def test_real_data_gz_matches_plain(tmp_path, mnist):
+    (x_train, y_train), _ = mnist
+    write_csv(tmp_path / "part.csv.gz", x_train[:3000], y_train[:3000])
+    write_csv(tmp_path / "part.csv", x_train[:3000], y_train[:3000])
+    zipped, plain = read_csv(tmp_path / "part.csv.gz"), read_csv(tmp_path / "part.csv")
+    np.testing.assert_array_equal(zipped[0], x_train[:3000])
+    np.testing.assert_array_equal(zipped[0], plain[0])
+    np.testing.assert_array_equal(zipped[1], y_train[:3000])
+
+
+test_real_data_gz_matches_plain = pytest.mark.realdata(test_real_data_gz_matches_plain)

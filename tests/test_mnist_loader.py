@@ -105,6 +105,40 @@ def test_precedence_idx_then_npz_then_csv(tmp_path, fake_mnist):
         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
 
+def test_loads_gzipped_csv_and_prefers_the_plain_file(tmp_path, fake_mnist):
+    write_csv(tmp_path / "mnist_train.csv.gz", *fake_mnist.train)
+    write_csv(tmp_path / "mnist_test.csv.gz", *fake_mnist.test)
+    found = find_dataset("mnist", tmp_path, download=False)
+    assert found.format == "csv"
+    assert [path.name for path in found.paths] == ["mnist_train.csv.gz", "mnist_test.csv.gz"]
+    assert found.format_description == "CSV (label, then 784 pixels a line), gzip-compressed"
+    data, checks = found.load_verified()
+    _assert_same(data, fake_mnist)
+    assert checks[3] == ("mnist_test.csv.gz (labels)",
+                         "sha256 of the decoded content matches t10k-labels-idx1-ubyte")
+    write_csv(tmp_path / "mnist_test.csv", *fake_mnist.test)     # a mixed pair is complete
+    found = find_dataset("mnist", tmp_path, download=False)
+    assert [path.name for path in found.paths] == ["mnist_train.csv.gz", "mnist_test.csv"]
+    _assert_same(found.load(), fake_mnist)
+
+
+def test_gzipped_csv_of_other_data_is_refused(tmp_path, fake_mnist):
+    x_train, y_train = fake_mnist.train
+    write_csv(tmp_path / "mnist_train.csv.gz", x_train, (y_train + 1) % 10)
+    write_csv(tmp_path / "mnist_test.csv.gz", *fake_mnist.test)
+    with pytest.raises(ChecksumError, match=r"mnist_train.csv.gz \(labels\) is not the genuine "
+                                            "train-labels-idx1-ubyte"):
+        load_mnist(tmp_path, download=False)
+
+
+def test_only_one_csv_is_not_a_dataset_and_is_reported(tmp_path, fake_mnist):
+    write_csv(tmp_path / "mnist_train.csv.gz", *fake_mnist.train)
+    with pytest.raises(DatasetNotFoundError, match=r"has only mnist_train.csv.gz\n.*"
+                                                   r"mnist_train.csv and mnist_test.csv \(each "
+                                                   r"plain or .gz\); or mnist.pkl.gz"):
+        load_mnist(tmp_path, download=False)
+
+
 def test_partial_idx_set_falls_back_to_npz(tmp_path, fake_mnist):
     fake_mnist.write(tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()

@@ -18,17 +18,6 @@ def relative_difference(first, second):
     return max(np.max(np.abs(a - b)) / np.max(np.abs(b)) for a, b in zip(first, second))
 
 
-@pytest.fixture(scope="module")
-def tiny_data():
-    """Synthetic uint8 'images' whose label is encoded in which block is bright."""
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 10, 300)
-    images = rng.integers(0, 60, (300, 28, 28)).astype(np.uint8)
-    for k, label in enumerate(labels):
-        images[k, 2 * label:2 * label + 3, :] = 250
-    return images, labels
-
-
 # ---------------------------------------------------------------------------------------
 # Equivalence across backends, on the real MNIST images
 # ---------------------------------------------------------------------------------------

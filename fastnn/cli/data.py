@@ -3,7 +3,7 @@
 ::
 
     fastnn data [--data-dir DIR] [--no-download] [--fashion]
-    fastnn data export --format {csv,npz} [--data-dir DIR] [--no-download] [--fashion] DIR
+    fastnn data export --format {csv,csv.gz,npz,pkl} [--data-dir DIR] [--no-download] [--fashion] DIR
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
     """Add the ``data`` command (with its ``export`` subcommand) to `subparsers`."""
     parser = subparsers.add_parser(
         "data",
-        help="find, verify and describe the dataset; export it as CSV or NPZ",
+        help="find, verify and describe the dataset; export it as CSV, NPZ or pickle",
         description="Say where the dataset is (directory, format, files), verify it "
                     "against the published checksums, and print its shapes, dtypes and "
                     "label counts. Downloads the files first if they are missing.",
@@ -43,12 +43,16 @@ def add_parser(subparsers) -> None:
     actions = parser.add_subparsers(title="subcommands", metavar="SUBCOMMAND")
     export = actions.add_parser(
         "export",
-        help="write the dataset as CSV (mnist_train.csv, mnist_test.csv) or NPZ (mnist.npz)",
+        help="write the dataset as CSV (mnist_train.csv, mnist_test.csv), NPZ (mnist.npz) "
+             "or Nielsen's pickle (mnist.pkl.gz)",
         description="Write the verified dataset into DIR as CSV files (one image a line: "
-                    "label, then 784 pixels) or a Keras-style NPZ file.",
+                    "label, then 784 pixels; csv.gz: gzip-compressed), a Keras-style NPZ "
+                    "file, or Nielsen's mnist.pkl.gz (50,000 training, 10,000 validation "
+                    "and 10,000 test images as float32 pixels / 256).",
     )
-    export.add_argument("--format", choices=("csv", "npz"), required=True,
-                        help="csv: mnist_train.csv and mnist_test.csv; npz: mnist.npz")
+    export.add_argument("--format", choices=("csv", "csv.gz", "npz", "pkl"), required=True,
+                        help="csv: mnist_train.csv and mnist_test.csv; csv.gz: the same "
+                             "gzipped; npz: mnist.npz; pkl: mnist.pkl.gz")
     export.add_argument("directory", metavar="DIR", type=Path,
                         help="where to write (created if missing)")
     add_source_options(export, defaults=False)
@@ -98,21 +102,25 @@ def run_info(args) -> int:
 
 
 def run_export(args) -> int:
-    """Write the verified dataset into ``args.directory`` as CSV or NPZ files."""
-    from fastnn.datasets import write_csv, write_npz
+    """Write the verified dataset into ``args.directory`` as CSV, NPZ or pickle files."""
+    from fastnn.datasets import to_nielsen, write_csv, write_nielsen_pickle, write_npz
 
     found = _find(args)
     train, test = found.load()
     directory = args.directory
     directory.mkdir(parents=True, exist_ok=True)
     spec = found.spec
-    if args.format == "csv":
-        written = [directory / name for name in spec.csv_names]
+    if args.format in ("csv", "csv.gz"):
+        suffix = ".gz" if args.format == "csv.gz" else ""
+        written = [directory / (name + suffix) for name in spec.csv_names]
         for path, (images, labels) in zip(written, (train, test)):
             write_csv(path, images, labels)
-    else:
+    elif args.format == "npz":
         written = [directory / spec.npz_name]
         write_npz(written[0], train, test)
+    else:
+        written = [directory / spec.pickle_name]
+        write_nielsen_pickle(written[0], *to_nielsen(train, test))
     print(f"{spec.title} from {found.directory} ({found.format_description}) written to:")
     print("\n".join(_table([[str(path), f"{path.stat().st_size:,} bytes"] for path in written])))
     return 0

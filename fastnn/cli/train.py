@@ -53,6 +53,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--threads", type=int, help="Numba threads")
     parser.add_argument("--seed", type=int, help="seed of the initial weights and shuffles")
     parser.add_argument("--limit", type=int, metavar="N", help="train on the first N images only")
+    parser.add_argument("--validation-split", type=float, metavar="F", default=0.0,
+                        help="hold out the last fraction F of the training images (after "
+                             "--limit, before shuffling) and report val_loss and "
+                             "val_accuracy on them every epoch, as Keras's validation_split")
     parser.add_argument("--eval-every", type=int, metavar="N",
                         help="print the test accuracy after every N training images")
     parser.add_argument("--save", metavar="PATH", help="write the trained network here (.npz)")
@@ -80,6 +84,9 @@ def run(args) -> int:
         if args.limit < 1:
             raise ValueError(f"--limit must be >= 1, got {args.limit}")
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
+    if args.validation_split and args.benchmark:
+        raise ValueError(f"--validation-split {args.validation_split:g} and --benchmark: the "
+                         "benchmark times epochs over the whole training set; drop one")
     net = recipes.make(args.recipe, **_overrides(args))
     epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.recipe]
     print(f"{args.recipe}: {net.sizes}, learning_rate={net.learning_rate:g}, "
@@ -91,14 +98,15 @@ def run(args) -> int:
         print(f"after {0:>7} images: test accuracy {net.score(x_test, y_test):.4f}", flush=True)
 
         def callback(network, epoch, seen):
-            total = (epoch - 1) * len(x_train) + seen
+            total = sum(record["samples"] for record in network.history_) + seen
             print(f"after {total:>7} images: test accuracy {network.score(x_test, y_test):.4f}",
                   flush=True)
 
     start = time.perf_counter()
     try:
         history = net.fit(x_train, y_train, epochs=epochs, verbose=2 if args.quiet else 1,
-                          callback=callback, callback_every=args.eval_every)
+                          callback=callback, callback_every=args.eval_every,
+                          validation_split=args.validation_split)
     except TrainingDivergedError as error:
         raise ValueError(f"{error}{' Nothing was saved.' if args.save else ''}") from error
     train_seconds = sum(history.history["seconds"])

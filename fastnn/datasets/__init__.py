@@ -2,12 +2,13 @@
 
 The loaders return ``((x_train, y_train), (x_test, y_test))`` of uint8 arrays like
 ``keras.datasets``, finding the data in the data directory (see :func:`get_data_dir`)
-as IDX, NPZ or CSV files, downloading the canonical files when missing, and verifying
-everything against the published checksums.
+as IDX, NPZ, CSV (plain or gzipped) or Nielsen pickle files, downloading the canonical
+files when missing, and verifying everything against the published checksums.
 
-Modules: :mod:`~fastnn.datasets.idx`, :mod:`~fastnn.datasets.csv` and
-:mod:`~fastnn.datasets.npz` (file formats), :mod:`~fastnn.datasets.checksums` (known
-files and verification), :mod:`~fastnn.datasets.download` (mirrors),
+Modules: :mod:`~fastnn.datasets.idx`, :mod:`~fastnn.datasets.csv`,
+:mod:`~fastnn.datasets.npz` and :mod:`~fastnn.datasets.nielsen_pickle` (file formats),
+:mod:`~fastnn.datasets.gzipfiles` (gzip by file name), :mod:`~fastnn.datasets.checksums`
+(known files and verification), :mod:`~fastnn.datasets.download` (mirrors),
 :mod:`~fastnn.datasets.paths` (data directory), :mod:`~fastnn.datasets.mnist` (the
 datasets and loaders), :mod:`~fastnn.datasets.validation` (shared checks),
 :mod:`~fastnn.datasets.errors`.
@@ -21,6 +22,7 @@ from .errors import (ChecksumError, DatasetError, DatasetNotFoundError, Download
 from .idx import read_idx, write_idx
 from .mnist import (DATASETS, FASHION_MNIST, MNIST, DatasetFiles, DatasetSpec, find_dataset,
                     load_fashion_mnist, load_mnist)
+from .nielsen_pickle import from_nielsen, read_nielsen_pickle, to_nielsen, write_nielsen_pickle
 from .npz import read_npz, write_npz
 from .paths import DATA_DIR_ENV, get_data_dir
 
@@ -35,6 +37,10 @@ __all__ = [
     "write_csv",
     "read_npz",
     "write_npz",
+    "read_nielsen_pickle",
+    "write_nielsen_pickle",
+    "to_nielsen",
+    "from_nielsen",
     "download_file",
     "download_files",
     "DatasetError",

@@ -18,14 +18,13 @@ import gzip
 import hashlib
 import os
 import struct
-import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
 from .errors import FormatError
-from fastnn.fileio import atomic_write
+from .gzipfiles import GZIP_MAGIC, atomic_write_by_name, gzip_errors
 
 __all__ = ["read_idx", "write_idx", "decode_idx", "idx_header", "idx_content_sha256", "IDX_DTYPES"]
 
@@ -39,7 +38,6 @@ IDX_DTYPES = {
     0x0E: np.dtype(">f8"),
 }
 _CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
-_GZIP_MAGIC = b"\x1f\x8b"
 #: Upper bound of deflate's compression ratio, to reject absurd sizes before allocating.
 _MAX_DEFLATE_RATIO = 1032
 
@@ -109,7 +107,7 @@ def _decode(stream: BinaryIO, source: str, size: int | None, compressed: bool) -
     if zero or zero2 or code not in IDX_DTYPES or ndim == 0:
         value = int.from_bytes(magic, "big")
         hint = ""
-        if magic.startswith(_GZIP_MAGIC):
+        if magic.startswith(GZIP_MAGIC):
             hint = " The bytes are gzip-compressed: give the file a name ending in .gz."
         raise FormatError(
             f"{source}: wrong IDX magic number 0x{value:08X}. An IDX file starts with 0x0000, "
@@ -182,19 +180,8 @@ def decode_idx(stream: BinaryIO, source: str, compressed: bool = False,
     """
     if not compressed:
         return _decode(stream, source, size, compressed=False)
-    try:
-        with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-            return _decode(unzipped, source, size, compressed=True)
-    except EOFError as exc:
-        raise FormatError(
-            f"{source}: the gzip data ends early ({exc}); the file is truncated: delete it and "
-            "get it again"
-        ) from None
-    except (gzip.BadGzipFile, zlib.error) as exc:
-        raise FormatError(
-            f"{source}: not valid gzip data ({exc}). If it holds plain IDX bytes, remove .gz "
-            "from its name; otherwise it is corrupt: delete it and get it again"
-        ) from None
+    with gzip_errors(source, "IDX"), gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+        return _decode(unzipped, source, size, compressed=True)
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -245,11 +232,6 @@ def write_idx(path: str | os.PathLike, array) -> None:
     header = idx_header(array.shape, array.dtype)
     stored = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder(">"))
     data = memoryview(stored.reshape(-1).view(np.uint8))
-    with atomic_write(path) as file:
-        if path.name.endswith(".gz"):
-            with gzip.GzipFile(filename=path.name[:-3], mode="wb", fileobj=file, mtime=0) as zipped:
-                zipped.write(header)
-                zipped.write(data)
-        else:
-            file.write(header)
-            file.write(data)
+    with atomic_write_by_name(path) as file:
+        file.write(header)
+        file.write(data)

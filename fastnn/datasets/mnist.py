@@ -16,7 +16,10 @@ Within a directory, the first complete format in this order is used:
    ``.gz`` (the ``.gz`` one when both exist);
 2. NPZ: ``mnist.npz`` (Keras; ``fashion-mnist.npz`` for Fashion-MNIST);
 3. CSV: ``mnist_train.csv`` and ``mnist_test.csv`` (``fashion-mnist_train.csv`` and
-   ``fashion-mnist_test.csv``).
+   ``fashion-mnist_test.csv``), each plain or gzip-compressed with ``.gz`` added (the
+   plain one when both exist);
+4. Nielsen's pickle: ``mnist.pkl.gz`` (``fashion-mnist.pkl.gz``), read without running
+   any code in it (see :mod:`fastnn.datasets.nielsen_pickle`).
 
 When no directory has a complete copy and downloading is allowed, the missing IDX files
 are downloaded into the first directory. Every format is verified against the canonical
@@ -40,6 +43,7 @@ from .csv import read_csv
 from .download import FASHION_MNIST_MIRRORS, MNIST_MIRRORS, download_files
 from .errors import DatasetError, DatasetNotFoundError, FormatError
 from .idx import decode_idx, read_idx
+from .nielsen_pickle import from_nielsen, read_nielsen_pickle
 from .npz import NPZ_KEYS, read_npz
 from .paths import DATA_DIR_ENV, resolve_data_dir
 from .validation import as_split
@@ -83,9 +87,12 @@ class DatasetSpec:
     npz_name : str
         File name of its NPZ form.
     csv_names : (str, str)
-        File names of its CSV form: training set, test set.
+        File names of its CSV form: training set, test set (each also read with
+        ``.gz`` added).
     class_names : tuple of str
         Name of each class, by label.
+    pickle_name : str
+        File name of its Nielsen pickle form.
     """
 
     key: str
@@ -97,6 +104,7 @@ class DatasetSpec:
     npz_name: str
     csv_names: tuple[str, str]
     class_names: tuple[str, ...]
+    pickle_name: str
 
     @property
     def file_names(self) -> list[str]:
@@ -114,6 +122,7 @@ MNIST = DatasetSpec(
     npz_name="mnist.npz",
     csv_names=("mnist_train.csv", "mnist_test.csv"),
     class_names=tuple("0123456789"),
+    pickle_name="mnist.pkl.gz",
 )
 
 FASHION_MNIST = DatasetSpec(
@@ -127,6 +136,7 @@ FASHION_MNIST = DatasetSpec(
     csv_names=("fashion-mnist_train.csv", "fashion-mnist_test.csv"),
     class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                  "Sneaker", "Bag", "Ankle boot"),
+    pickle_name="fashion-mnist.pkl.gz",
 )
 
 #: The datasets by key.
@@ -161,9 +171,10 @@ class DatasetFiles:
     directory : pathlib.Path
         Where its files are.
     format : str
-        ``"idx"``, ``"npz"`` or ``"csv"``.
+        ``"idx"``, ``"npz"``, ``"csv"`` or ``"pkl"``.
     paths : tuple of pathlib.Path
-        Its files: the four IDX files in role order, the NPZ file, or the two CSV files.
+        Its files: the four IDX files in role order, the NPZ file, the two CSV files
+        (training, test) or the pickle.
     origin : str
         Why this directory was chosen, e.g. ``"from FASTNN_DATA"``.
     """
@@ -182,7 +193,11 @@ class DatasetFiles:
             if all(compressed):
                 return "IDX, gzip-compressed"
             return "IDX, uncompressed" if not any(compressed) else "IDX, partly gzip-compressed"
-        return {"npz": "NPZ (Keras)", "csv": "CSV (label, then 784 pixels a line)"}[self.format]
+        if self.format == "csv" and any(path.name.endswith(".gz") for path in self.paths):
+            return "CSV (label, then 784 pixels a line), gzip-compressed"
+        return {"npz": "NPZ (Keras)", "csv": "CSV (label, then 784 pixels a line)",
+                "pkl": "Nielsen's pickle (float32 pixels / 256; read without running code)"
+                }[self.format]
 
     def load(self) -> tuple[Split, Split]:
         """Read and verify the files.
@@ -224,17 +239,40 @@ class DatasetFiles:
         elif self.format == "npz":
             (path,) = self.paths
             train, test = read_npz(path)
-            for key, array, known in zip(NPZ_KEYS, (*train, *test), files):
-                where = f"{path} [{key}]"
-                checks.append((f"{path.name} [{key}]", verify_content(path, array, known, where)))
+            checks = _verify_arrays(path, [f"[{key}]" for key in NPZ_KEYS], (*train, *test), files)
+        elif self.format == "pkl":
+            (path,) = self.paths
+            train, test = from_nielsen(*read_nielsen_pickle(path))
+            names = [f"({part} {kind})" for part in ("training and validation", "test")
+                     for kind in ("images", "labels")]
+            checks = _verify_arrays(path, names, (*train, *test), files)
         else:
             train, test = (read_csv(path) for path in self.paths)
             for path, split, split_files in zip(self.paths, (train, test), (files[:2], files[2:])):
-                for kind, array, known in zip(("images", "labels"), split, split_files):
-                    where = f"{path} ({kind})"
-                    checks.append((f"{path.name} ({kind})",
-                                   verify_content(path, array, known, where)))
+                checks += _verify_arrays(path, ["(images)", "(labels)"], split, split_files)
         return (train, test), checks
+
+
+def _verify_arrays(path: Path, names: list[str], arrays, files: list[KnownFile]
+                   ) -> list[tuple[str, str]]:
+    """Verify arrays decoded from one file against the canonical files' content hashes.
+
+    `names` says which array of the file each is (e.g. ``"[x_train]"``); returns each
+    one's ``(file name and array name, how it was verified)``.
+    """
+    return [(f"{path.name} {name}", verify_content(path, array, known, f"{path} {name}"))
+            for name, array, known in zip(names, arrays, files)]
+
+
+def _csv_files_present(spec: DatasetSpec, directory: Path) -> list[Path]:
+    """The CSV files in `directory`: per name, the plain file, else the ``.gz`` one."""
+    present = []
+    for name in spec.csv_names:
+        for candidate in (name, name + ".gz"):
+            if (directory / candidate).is_file():
+                present.append(directory / candidate)
+                break
+    return present
 
 
 def _idx_files_present(spec: DatasetSpec, directory: Path) -> dict[str, Path]:
@@ -250,16 +288,19 @@ def _idx_files_present(spec: DatasetSpec, directory: Path) -> dict[str, Path]:
 
 
 def _find_in(spec: DatasetSpec, directory: Path, origin: str) -> DatasetFiles | None:
-    """The first complete format in `directory` (IDX, NPZ, CSV), or None."""
+    """The first complete format in `directory` (IDX, NPZ, CSV, pickle), or None."""
     idx = _idx_files_present(spec, directory)
     if len(idx) == len(ROLES):
         return DatasetFiles(spec, directory, "idx", tuple(idx[role] for role in ROLES), origin)
     npz = directory / spec.npz_name
     if npz.is_file():
         return DatasetFiles(spec, directory, "npz", (npz,), origin)
-    csvs = tuple(directory / name for name in spec.csv_names)
-    if all(path.is_file() for path in csvs):
-        return DatasetFiles(spec, directory, "csv", csvs, origin)
+    csvs = _csv_files_present(spec, directory)
+    if len(csvs) == len(spec.csv_names):
+        return DatasetFiles(spec, directory, "csv", tuple(csvs), origin)
+    pickle_path = directory / spec.pickle_name
+    if pickle_path.is_file():
+        return DatasetFiles(spec, directory, "pkl", (pickle_path,), origin)
     return None
 
 
@@ -278,7 +319,8 @@ def _describe_contents(spec: DatasetSpec, directory: Path) -> str:
     if not directory.is_dir():
         return "does not exist"
     names = [path.name for path in _idx_files_present(spec, directory).values()]
-    names += [name for name in (spec.npz_name, *spec.csv_names) if (directory / name).is_file()]
+    names += [path.name for path in _csv_files_present(spec, directory)]
+    names += [name for name in (spec.npz_name, spec.pickle_name) if (directory / name).is_file()]
     return f"has only {', '.join(names)}" if names else "has none of the files"
 
 
@@ -292,7 +334,8 @@ def _not_found_error(spec: DatasetSpec, dirs: list[tuple[Path, str]]) -> Dataset
         f"{spec.title} not found, and downloading is off. Looked in:\n{looked}\n"
         f"A directory is used when it holds, in this order of preference: the four IDX "
         f"files {', '.join(spec.file_names)} (each .gz or uncompressed); or "
-        f"{spec.npz_name}; or {' and '.join(spec.csv_names)}.\n"
+        f"{spec.npz_name}; or {' and '.join(spec.csv_names)} (each plain or .gz); or "
+        f"{spec.pickle_name}.\n"
         f"To fix: allow downloading (download=True; on the command line, drop "
         f"--no-download),{fashion} or put the four files in {target} by hand, or set "
         f"{DATA_DIR_ENV} (or pass data_dir=) to a directory that holds them."
@@ -367,7 +410,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None, download: bool = True,
     download : bool, default True
         Download the missing canonical files from the public mirrors if no complete copy
         is found (IDX first, then ``mnist.npz``, then ``mnist_train.csv`` and
-        ``mnist_test.csv``).
+        ``mnist_test.csv``, each plain or ``.gz``, then Nielsen's ``mnist.pkl.gz``).
     mirrors : sequence of str, optional
         Base URLs to download from (default: ``MNIST_MIRRORS``).
     progress : bool, optional

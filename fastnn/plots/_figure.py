@@ -15,7 +15,8 @@ from pathlib import Path
 
 from fastnn.fileio import atomic_write
 
-__all__ = ["require_matplotlib", "new_figure", "figure_and_axes", "save_png"]
+__all__ = ["require_matplotlib", "new_figure", "figure_and_axes", "check_writable_path",
+           "check_count", "save_png", "finish"]
 
 #: What to tell a user who asks for a picture without matplotlib.
 INSTALL_HINT = "pip install 'fastnn[plot]'"
@@ -82,6 +83,21 @@ def check_writable_path(path):
     return path
 
 
+def check_count(where, name, value, minimum=1):
+    """``value`` as an int once it is known to be an integer >= ``minimum``.
+
+    Raises
+    ------
+    ValueError
+        Otherwise, quoting the value; the message starts with ``where``.
+    """
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def save_png(figure, path, dpi=None):
     """Write ``figure`` to ``path`` as a PNG, atomically: the file is complete or not there.
 
@@ -107,3 +123,10 @@ def save_png(figure, path, dpi=None):
     with atomic_write(path) as file:
         file.write(buffer.getvalue())
     return path
+
+
+def finish(figure, path):
+    """``figure``, saved first with :func:`save_png` when ``path`` is given."""
+    if path is not None:
+        save_png(figure, path)
+    return figure

@@ -221,7 +221,7 @@ def write_training_plots(directory, name, net, history, x_test, y_test, curve=No
     title = f"{name} {describe(net)}"
     paths = [directory / TRAINING_PLOTS["history"], directory / TRAINING_PLOTS["confusion"],
              directory / TRAINING_PLOTS["misclassified"]]
-    plots.history(history, title=title, path=paths[0])
+    plots.history(history, validation_label="test", title=title, path=paths[0])
     plots.confusion_matrix(y_test, net.predict(x_test), n_classes=net.sizes[-1], title=title,
                            path=paths[1])
     plots.misclassified(net, x_test, y_test, path=paths[2])

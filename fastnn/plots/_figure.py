@@ -65,7 +65,8 @@ def check_writable_path(path):
     ValueError
         When ``path`` is empty or names a directory.
     OSError
-        When its directory does not exist or cannot be written; the message quotes it.
+        When its directory does not exist, is a file or cannot be written; the message
+        quotes it.
     """
     if path is None or str(path) == "":
         raise ValueError(f"path must name a PNG file, got {path!r}")
@@ -74,6 +75,9 @@ def check_writable_path(path):
         raise ValueError(f"path {str(path)!r} is a directory; give a file name such as "
                          f"{str(path / 'figure.png')!r}")
     directory = path.parent if str(path.parent) else Path(".")
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(f"cannot write {str(path)!r}: {str(directory)!r} is a file, "
+                                 "not a directory; choose another output path")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
                                 "does not exist; create it first")

@@ -59,11 +59,8 @@ def _runs(histories):
     return [history_series(run) for run in runs]
 
 
-#: How each series of a metric is labelled, by its key's prefix.
-_SERIES = (("", "training"), ("val_", "validation"))
-
-
-def history(histories, metrics=("loss", "accuracy"), axes=None, title=None, path=None):
+def history(histories, metrics=("loss", "accuracy"), validation_label="validation", axes=None,
+            title=None, path=None):
     """Per-epoch training and validation curves, one axes per metric.
 
     Parameters
@@ -75,6 +72,9 @@ def history(histories, metrics=("loss", "accuracy"), axes=None, title=None, path
         History keys such as 'loss', 'accuracy' or 'seconds'; each gets one axes with
         its training curve and, where the history has ``'val_' + key``, its validation
         curve.
+    validation_label : str
+        The legend entry of the ``val_`` curves (e.g. 'test' when the test set served as
+        validation data).
     axes : sequence of matplotlib.axes.Axes, optional
         One per metric, to draw on instead of a new figure (a single Axes for one metric).
     title : str, optional
@@ -118,7 +118,7 @@ def history(histories, metrics=("loss", "accuracy"), axes=None, title=None, path
         figure = axes[0].get_figure()
     epochs = np.arange(1, lengths.pop() + 1)
     for ax, metric in zip(axes, metrics):
-        for prefix, name in _SERIES:
+        for prefix, name in (("", "training"), ("val_", validation_label)):
             key = prefix + metric
             if not all(key in run for run in runs):
                 continue
@@ -151,11 +151,11 @@ def _curve(images_seen, accuracy, name):
         raise ValueError(f"learning_curve: {name} has no points")
     if not np.all(np.isfinite(seen)) or np.any(seen < 0):
         raise ValueError(f"learning_curve: {name}'s images seen must be counts >= 0, got "
-                         f"{seen[~np.isfinite(seen) | (seen < 0)][0]}")
+                         f"{seen[~np.isfinite(seen) | (seen < 0)][0]:g}")
     outside = ~np.isfinite(values) | (values < 0) | (values > 1)
     if outside.any():
         raise ValueError(f"learning_curve: {name}'s accuracy must be fractions 0..1, got "
-                         f"{values[outside][0]!r} (for percentages, divide by 100)")
+                         f"{values[outside][0]:g} (for percentages, divide by 100)")
     return seen, values
 
 
@@ -210,7 +210,8 @@ def learning_curve(images_seen, accuracy, reference=None, label="fastnn",
                              f"got {len(reference)} items")
         points = _curve(reference[0], reference[1], reference_label)
     figure, ax = figure_and_axes(ax, 6.4, 4.0)
-    ax.plot(seen, 100 * values, marker="o", markersize=3, label=label)
+    ax.plot(seen, 100 * values, marker="o" if len(seen) <= 100 else None, markersize=3,
+            label=label)
     if points is not None:
         ax.plot(points[0], 100 * points[1], linestyle="--", marker="s", markersize=6,
                 color="black", markerfacecolor="none", label=reference_label)

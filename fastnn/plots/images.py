@@ -104,7 +104,7 @@ def image_grid(images, ncols, titles=None, title_colors=None, cmap="Greys", vmin
     -------
     figure : matplotlib.figure.Figure
     axes : list of matplotlib.axes.Axes
-        One per image, in order; cells beyond the last image are switched off.
+        One per image, in order; the grid's cells beyond the last image are removed.
     """
     n = len(images)
     ncols = min(ncols, n)
@@ -116,7 +116,7 @@ def image_grid(images, ncols, titles=None, title_colors=None, cmap="Greys", vmin
     axes = list(grid.ravel())
     for index, ax in enumerate(axes):
         if index >= n:
-            ax.set_axis_off()
+            ax.remove()
             continue
         ax.imshow(images[index], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.set_xticks([])

@@ -151,7 +151,8 @@ def run_confusion(args) -> int:
     net = fastnn.load(args.model)
     x_test, y_test = _test_set(args)
     plots.confusion_matrix(y_test, net.predict(x_test), normalize=args.normalize,
-                           n_classes=net.sizes[-1], title=describe(net), path=args.out)
+                           n_classes=net.sizes[-1],
+                           title=f"{Path(args.model).name}: {describe(net)}", path=args.out)
     return _saved(args.out)
 
 

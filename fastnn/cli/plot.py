@@ -15,6 +15,7 @@ matplotlib and NumPy are imported inside the functions only.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastnn.cli.common import add_source_options, load_dataset
@@ -111,11 +112,24 @@ def _test_set(args):
     return test
 
 
+def _checked(run):
+    """``run(args)`` once matplotlib is known to be there and ``--out`` writable."""
+    @functools.wraps(run)
+    def checked_run(args):
+        from fastnn.plots._figure import check_can_draw
+
+        check_can_draw(args.out)
+        return run(args)
+
+    return checked_run
+
+
 def _saved(path):
     print(f"wrote {path}")
     return 0
 
 
+@_checked
 def run_digits(args) -> int:
     import numpy as np
 
@@ -144,6 +158,7 @@ def run_digits(args) -> int:
     return _saved(args.out)
 
 
+@_checked
 def run_confusion(args) -> int:
     import fastnn
     from fastnn import plots
@@ -156,6 +171,7 @@ def run_confusion(args) -> int:
     return _saved(args.out)
 
 
+@_checked
 def run_misclassified(args) -> int:
     import fastnn
     from fastnn import plots
@@ -166,6 +182,7 @@ def run_misclassified(args) -> int:
     return _saved(args.out)
 
 
+@_checked
 def run_weights(args) -> int:
     import fastnn
     from fastnn import plots
@@ -185,14 +202,13 @@ def check_plot_dir(directory):
     OSError
         When the directory cannot be made or written (quoting it).
     """
-    from fastnn.plots._figure import check_writable_path, require_matplotlib
+    from fastnn.plots._figure import check_can_draw
 
-    require_matplotlib()
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise NotADirectoryError(f"--plots {str(directory)!r} is a file; give a directory")
     directory.mkdir(parents=True, exist_ok=True)
-    check_writable_path(directory / TRAINING_PLOTS["history"])
+    check_can_draw(directory / TRAINING_PLOTS["history"])
     return directory
 
 

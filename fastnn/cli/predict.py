@@ -37,6 +37,10 @@ def run(args) -> int:
 
     import fastnn
 
+    if args.out:
+        from fastnn.plots._figure import check_can_draw
+
+        check_can_draw(args.out)
     net = fastnn.load(args.path)
     _, (x_test, y_test) = load_dataset(args)
     if not 0 <= args.index < len(x_test):

@@ -16,7 +16,7 @@ from pathlib import Path
 from fastnn.fileio import atomic_write
 
 __all__ = ["require_matplotlib", "new_figure", "figure_and_axes", "check_writable_path",
-           "check_count", "save_png", "finish"]
+           "check_can_draw", "check_count", "save_png", "finish"]
 
 #: What to tell a user who asks for a picture without matplotlib.
 INSTALL_HINT = "pip install 'fastnn[plot]'"
@@ -85,6 +85,18 @@ def check_writable_path(path):
         raise PermissionError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
                               "is not writable; choose another output path")
     return path
+
+
+def check_can_draw(path):
+    """Before a long computation whose picture goes to ``path``: matplotlib is there and
+    ``path`` can be written (see :func:`require_matplotlib`, :func:`check_writable_path`).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    require_matplotlib()
+    return check_writable_path(path)
 
 
 def check_count(where, name, value, minimum=1):

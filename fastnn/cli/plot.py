@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from fastnn import plots  # light: its pictures load matplotlib on first use
 from fastnn.cli.common import add_source_options, load_dataset
 
 __all__ = ["add_parser", "parse_index", "describe", "check_plot_dir", "write_training_plots",
@@ -112,84 +113,65 @@ def _test_set(args):
     return test
 
 
-def _checked(run):
-    """``run(args)`` once matplotlib is known to be there and ``--out`` writable."""
-    @functools.wraps(run)
-    def checked_run(args):
+def _draws(draw):
+    """A command's ``func``: check that matplotlib is there and ``--out`` writable, load
+    ``--model``/MODEL when given, call ``draw(args, net)``, and say what was written."""
+    @functools.wraps(draw)
+    def run(args) -> int:
+        import fastnn
         from fastnn.plots._figure import check_can_draw
 
         check_can_draw(args.out)
-        return run(args)
+        net = fastnn.load(args.model) if args.model else None
+        draw(args, net)
+        print(f"wrote {args.out}")
+        return 0
 
-    return checked_run
-
-
-def _saved(path):
-    print(f"wrote {path}")
-    return 0
+    return run
 
 
-@_checked
-def run_digits(args) -> int:
+@_draws
+def run_digits(args, net):
     import numpy as np
 
-    import fastnn
-    from fastnn import plots
-
     x_test, y_test = _test_set(args)
-    net = fastnn.load(args.model) if args.model else None
     if args.where == "wrong":
         if net is None:
             raise ValueError("--where wrong needs --model PATH, the network whose mistakes to draw")
         if args.n < 1:
             raise ValueError(f"-n must be >= 1, got {args.n}")
-        predicted = net.predict(x_test)
-        chosen = np.flatnonzero(predicted != y_test)[:args.n]
+        every = net.predict(x_test)
+        chosen = np.flatnonzero(every != y_test)[:args.n]
         if not len(chosen):
             raise ValueError(f"{args.model} gets every test image right: nothing to draw")
+        predicted = every[chosen]
         title = f"test images {args.model} gets wrong (the first {len(chosen)})"
-        plots.digits(x_test[chosen], y_test[chosen], predicted[chosen], ncols=args.ncols,
-                     title=title, path=args.out)
-        return _saved(args.out)
-    rows = parse_index(args.index, len(x_test))
-    predicted = net.predict(x_test[rows]) if net is not None else None
-    plots.digits(x_test[rows], y_test[rows], predicted, ncols=args.ncols,
-                 title=f"test images {rows.start} to {rows.stop - 1}", path=args.out)
-    return _saved(args.out)
+    else:
+        rows = parse_index(args.index, len(x_test))
+        chosen = np.arange(rows.start, rows.stop)
+        predicted = net.predict(x_test[chosen]) if net is not None else None
+        title = f"test images {rows.start} to {rows.stop - 1}"
+    plots.digits(x_test[chosen], y_test[chosen], predicted, ncols=args.ncols, title=title,
+                 path=args.out)
 
 
-@_checked
-def run_confusion(args) -> int:
-    import fastnn
-    from fastnn import plots
-
-    net = fastnn.load(args.model)
+@_draws
+def run_confusion(args, net):
     x_test, y_test = _test_set(args)
     plots.confusion_matrix(y_test, net.predict(x_test), normalize=args.normalize,
                            n_classes=net.sizes[-1],
                            title=f"{Path(args.model).name}: {describe(net)}", path=args.out)
-    return _saved(args.out)
 
 
-@_checked
-def run_misclassified(args) -> int:
-    import fastnn
-    from fastnn import plots
-
-    net = fastnn.load(args.model)
+@_draws
+def run_misclassified(args, net):
     x_test, y_test = _test_set(args)
     plots.misclassified(net, x_test, y_test, n=args.n, path=args.out)
-    return _saved(args.out)
 
 
-@_checked
-def run_weights(args) -> int:
-    import fastnn
-    from fastnn import plots
-
-    net = fastnn.load(args.model)
+@_draws
+def run_weights(args, net):
     plots.weights(net, layer=args.layer, vmax=args.vmax, path=args.out)
-    return _saved(args.out)
 
 
 def check_plot_dir(directory):
@@ -233,8 +215,6 @@ def write_training_plots(directory, name, net, history, x_test, y_test, curve=No
     reference : pair of sequences, optional
         Published points for the learning curve.
     """
-    from fastnn import plots
-
     title = f"{name} {describe(net)}"
     paths = [directory / TRAINING_PLOTS["history"], directory / TRAINING_PLOTS["confusion"],
              directory / TRAINING_PLOTS["misclassified"]]

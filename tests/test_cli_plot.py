@@ -56,6 +56,14 @@ def test_train_plots_refuses_a_file_before_training(mnist_dir, tmp_path, capsys)
     assert "Epoch" not in out
 
 
+def test_a_diverging_run_leaves_no_plot_directory(mnist_dir, tmp_path, capsys):
+    directory = tmp_path / "pictures"
+    code, _, err = run(capsys, "train", "--recipe", "linear", "--lr", "100", "--limit", "500",
+                       "--quiet", "--plots", directory, "--data-dir", mnist_dir)
+    assert code == 1 and "learning_rate=100.0" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_plot_commands_write_their_files(mnist_dir, model, tmp_path, capsys, read_png):
     source = ("--data-dir", mnist_dir)
     commands = {

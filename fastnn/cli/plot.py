@@ -175,22 +175,27 @@ def run_weights(args, net):
 
 
 def check_plot_dir(directory):
-    """Make ``directory`` for ``fastnn train --plots`` and check it before training starts.
+    """Check, before training starts, that ``fastnn train --plots`` can write ``directory``.
+
+    The directory is made by :func:`write_training_plots`, after training, so a failed run
+    leaves nothing behind; here its nearest existing ancestor must be a writable directory.
 
     Raises
     ------
     ImportError
         Without matplotlib (naming the extra to install).
     OSError
-        When the directory cannot be made or written (quoting it).
+        When ``directory`` is a file, or cannot be made or written (quoting it).
     """
     from fastnn.plots._figure import check_can_draw
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise NotADirectoryError(f"--plots {str(directory)!r} is a file; give a directory")
-    directory.mkdir(parents=True, exist_ok=True)
-    check_can_draw(directory / TRAINING_PLOTS["history"])
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    check_can_draw(existing / TRAINING_PLOTS["history"])
     return directory
 
 
@@ -201,7 +206,7 @@ def write_training_plots(directory, name, net, history, x_test, y_test, curve=No
     Parameters
     ----------
     directory : pathlib.Path
-        From :func:`check_plot_dir`.
+        From :func:`check_plot_dir`; made here if it does not exist.
     name : str
         The recipe, for the titles.
     net : fastnn.Network
@@ -215,6 +220,7 @@ def write_training_plots(directory, name, net, history, x_test, y_test, curve=No
     reference : pair of sequences, optional
         Published points for the learning curve.
     """
+    directory.mkdir(parents=True, exist_ok=True)
     title = f"{name} {describe(net)}"
     paths = [directory / TRAINING_PLOTS["history"], directory / TRAINING_PLOTS["confusion"],
              directory / TRAINING_PLOTS["misclassified"]]

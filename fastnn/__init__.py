@@ -22,6 +22,8 @@ _LAZY = {
     "recipes": ("fastnn.recipes", None),
     "kernels": ("fastnn.kernels", None),
     "config": ("fastnn.config", None),
+    "metrics": ("fastnn.metrics", None),
+    "plots": ("fastnn.plots", None),
 }
 
 __all__ = ["__version__", *_LAZY]

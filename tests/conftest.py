@@ -109,6 +109,34 @@ def fake_mnist(monkeypatch) -> FakeMnist:
     forget_verifications()
 
 
+@pytest.fixture(scope="session")
+def read_png():
+    """``read_png(path, figure=None)``: a saved picture's RGBA pixels, once it is known to be
+    a complete PNG (of the figure's size in pixels, when given) that is not blank."""
+    import struct
+
+    import matplotlib.image
+
+    from fastnn.fileio import TEMP_SUFFIX
+
+    def read(path, figure=None):
+        data = Path(path).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", f"{path} is no PNG"
+        assert data[-12:-4] == b"\x00\x00\x00\x00IEND", f"{path} is cut short"
+        width, height = struct.unpack(">II", data[16:24])
+        if figure is not None:
+            expected = tuple(int(round(v)) for v in figure.get_size_inches() * figure.dpi)
+            assert (width, height) == expected
+        pixels = matplotlib.image.imread(path)
+        assert pixels.shape[:2] == (height, width)
+        distinct = len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0))
+        assert distinct > 20, f"{path} looks blank: {distinct} distinct pixel values"
+        assert not [p for p in Path(path).parent.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+        return pixels
+
+    return read
+
+
 @pytest.fixture
 def no_data_env(monkeypatch, tmp_path):
     """No FASTNN_DATA, and a cache and checkout folder that point into tmp_path."""

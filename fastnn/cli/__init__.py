@@ -10,8 +10,9 @@ The command modules are imported to build the parser, so they import NumPy, Numb
 the like inside ``func`` only: ``fastnn --help`` stays fast.
 
 A ``func`` reports a user's mistake or a bad file by raising ValueError (which covers
-:class:`fastnn.datasets.DatasetError`) or OSError: :func:`main` prints the message without
-a traceback (``--traceback`` shows it) and returns 1.
+:class:`fastnn.datasets.DatasetError`) or OSError, and a missing optional extra by
+ImportError naming it: :func:`main` prints the message without a traceback
+(``--traceback`` shows it) and returns 1.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ COMMANDS = [
     "fastnn.cli.train",
     "fastnn.cli.evaluate",
     "fastnn.cli.predict",
+    "fastnn.cli.plot",
 ]
 
 
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `fastnn data | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, ImportError) as exc:
         if args.traceback:
             raise
         print(f"fastnn {args.command}: error: {exc}", file=sys.stderr)

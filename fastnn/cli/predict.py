@@ -1,4 +1,8 @@
-"""``fastnn predict PATH --index I``: draw test image I and show what the network says."""
+"""``fastnn predict PATH --index I [--out PNG]``: draw test image I and what the network says.
+
+The image is drawn as text art; ``--out`` also draws it, beside the output vector as a bar
+chart, into a PNG (needs matplotlib).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ def add_parser(subparsers) -> None:
                                                "network's prediction and output vector.")
     parser.add_argument("path", metavar="PATH", help="a .npz file written by fastnn")
     parser.add_argument("--index", type=int, required=True, metavar="I", help="test image index")
+    parser.add_argument("--out", metavar="PNG",
+                        help="also draw the image and the output vector as a bar chart into PNG")
     add_source_options(parser)
     parser.set_defaults(func=run)
 
@@ -31,6 +37,10 @@ def run(args) -> int:
 
     import fastnn
 
+    if args.out:
+        from fastnn.plots._figure import check_can_draw
+
+        check_can_draw(args.out)
     net = fastnn.load(args.path)
     _, (x_test, y_test) = load_dataset(args)
     if not 0 <= args.index < len(x_test):
@@ -41,4 +51,10 @@ def run(args) -> int:
     print(f"test image {args.index}: label {y_test[args.index]}, "
           f"prediction {int(np.argmax(output))}")
     print("output: " + "  ".join(f"{k}:{value:.3f}" for k, value in enumerate(output)))
+    if args.out:
+        from fastnn import plots
+
+        plots.prediction(image, output, label=int(y_test[args.index]),
+                         title=f"{args.path}: test image {args.index}", path=args.out)
+        print(f"wrote {args.out}")
     return 0

@@ -4,6 +4,7 @@
 
     fastnn train --recipe rashid --hidden 200 --epochs 1 --save rashid.npz
     fastnn train --recipe linear --eval-every 10000
+    fastnn train --recipe rashid --hidden 200 --epochs 5 --plots pictures/
     fastnn train --recipe rashid --hidden 200 --epochs 1 --benchmark
 
 ``--benchmark`` adds, after the run, its seconds per epoch (median over the epochs),
@@ -20,6 +21,7 @@ import statistics
 import time
 
 from fastnn.cli.common import add_source_options, load_dataset
+from fastnn.cli.plot import check_plot_dir, write_training_plots
 
 __all__ = ["add_parser"]
 
@@ -60,6 +62,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--eval-every", type=int, metavar="N",
                         help="print the test accuracy after every N training images")
     parser.add_argument("--save", metavar="PATH", help="write the trained network here (.npz)")
+    parser.add_argument("--plots", metavar="DIR",
+                        help="write the history, confusion-matrix and misclassified figures "
+                             "(and the learning curve with --eval-every) into DIR as PNGs; the "
+                             "test set is then the validation data of the history")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (the epoch lines stay)")
     parser.add_argument("--benchmark", action="store_true",
                         help="also print seconds per epoch, samples/s and JIT time, and time the "
@@ -79,6 +85,7 @@ def run(args) -> int:
     from fastnn import recipes
     from fastnn.training import TrainingDivergedError
 
+    plot_dir = check_plot_dir(args.plots) if args.plots else None
     (x_train, y_train), (x_test, y_test) = load_dataset(args)
     if args.limit is not None:
         if args.limit < 1:
@@ -94,19 +101,28 @@ def run(args) -> int:
           f"{len(x_train)} training images, {epochs} epoch(s)", flush=True)
 
     callback = None
+    curve = ([], [])  # (images seen, test accuracy) of --eval-every
     if args.eval_every is not None:
-        print(f"after {0:>7} images: test accuracy {net.score(x_test, y_test):.4f}", flush=True)
-
         def callback(network, epoch, seen):
             total = sum(record["samples"] for record in network.history_) + seen
-            print(f"after {total:>7} images: test accuracy {network.score(x_test, y_test):.4f}",
-                  flush=True)
+            accuracy = network.score(x_test, y_test)
+            curve[0].append(total)
+            curve[1].append(accuracy)
+            print(f"after {total:>7} images: test accuracy {accuracy:.4f}", flush=True)
 
+        callback(net, 1, 0)
+
+    # --plots draws validation curves: from the held-out split when there is one, else
+    # from the test set.
+    if args.validation_split:
+        validation = {"validation_split": args.validation_split}
+    else:
+        validation = {"validation_data": (x_test, y_test) if plot_dir else None}
     start = time.perf_counter()
     try:
         history = net.fit(x_train, y_train, epochs=epochs, verbose=2 if args.quiet else 1,
                           callback=callback, callback_every=args.eval_every,
-                          validation_split=args.validation_split)
+                          **validation)
     except TrainingDivergedError as error:
         raise ValueError(f"{error}{' Nothing was saved.' if args.save else ''}") from error
     train_seconds = sum(history.history["seconds"])
@@ -125,6 +141,13 @@ def run(args) -> int:
     if args.save:
         path = net.save(args.save)
         print(f"saved to {path}")
+    if plot_dir:
+        from fastnn.plots.curves import LINEAR_BLOG_POINTS
+
+        reference = LINEAR_BLOG_POINTS if args.recipe == "linear" else None
+        for path in write_training_plots(plot_dir, args.recipe, net, history, x_test, y_test,
+                                         curve if curve[0] else None, reference):
+            print(f"wrote {path}")
     return 0
 
 

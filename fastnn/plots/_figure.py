@@ -15,7 +15,8 @@ from pathlib import Path
 
 from fastnn.fileio import atomic_write
 
-__all__ = ["require_matplotlib", "new_figure", "figure_and_axes", "save_png"]
+__all__ = ["require_matplotlib", "new_figure", "figure_and_axes", "check_writable_path",
+           "check_can_draw", "check_count", "save_png", "finish"]
 
 #: What to tell a user who asks for a picture without matplotlib.
 INSTALL_HINT = "pip install 'fastnn[plot]'"
@@ -64,7 +65,8 @@ def check_writable_path(path):
     ValueError
         When ``path`` is empty or names a directory.
     OSError
-        When its directory does not exist or cannot be written; the message quotes it.
+        When its directory does not exist, is a file or cannot be written; the message
+        quotes it.
     """
     if path is None or str(path) == "":
         raise ValueError(f"path must name a PNG file, got {path!r}")
@@ -73,6 +75,9 @@ def check_writable_path(path):
         raise ValueError(f"path {str(path)!r} is a directory; give a file name such as "
                          f"{str(path / 'figure.png')!r}")
     directory = path.parent if str(path.parent) else Path(".")
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(f"cannot write {str(path)!r}: {str(directory)!r} is a file, "
+                                 "not a directory; choose another output path")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
                                 "does not exist; create it first")
@@ -80,6 +85,33 @@ def check_writable_path(path):
         raise PermissionError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
                               "is not writable; choose another output path")
     return path
+
+
+def check_can_draw(path):
+    """Before a long computation whose picture goes to ``path``: matplotlib is there and
+    ``path`` can be written (see :func:`require_matplotlib`, :func:`check_writable_path`).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    require_matplotlib()
+    return check_writable_path(path)
+
+
+def check_count(where, name, value, minimum=1):
+    """``value`` as an int once it is known to be an integer >= ``minimum``.
+
+    Raises
+    ------
+    ValueError
+        Otherwise, quoting the value; the message starts with ``where``.
+    """
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def save_png(figure, path, dpi=None):
@@ -107,3 +139,10 @@ def save_png(figure, path, dpi=None):
     with atomic_write(path) as file:
         file.write(buffer.getvalue())
     return path
+
+
+def finish(figure, path):
+    """``figure``, saved first with :func:`save_png` when ``path`` is given."""
+    if path is not None:
+        save_png(figure, path)
+    return figure

@@ -9,7 +9,8 @@ import pytest
 
 import fastnn
 from fastnn.cli import main
-from fastnn.cli.plot import TRAINING_PLOTS, parse_index
+from fastnn.cli.plot import TRAINING_PLOTS, describe, parse_index
+from fastnn.cli.train import VALIDATION_LABEL
 
 pytestmark = pytest.mark.realdata
 
@@ -44,6 +45,27 @@ def test_train_plots_writes_the_figures_and_prints_their_paths(mnist_dir, tmp_pa
     for path in written:
         read_png(path)
     assert "val_accuracy" in out  # the test set was the history's validation data
+
+
+def test_train_plots_labels_a_validation_split_as_held_out(mnist, mnist_dir, tmp_path, capsys,
+                                                          read_png):
+    """With --validation-split the history's val_ curves are of the held-out images, not of
+    the test set: the CLI's picture is the API's with that legend, pixel for pixel."""
+    code, _, err = run(capsys, "train", "--recipe", "linear", "--limit", "600", "--seed", "1",
+                       "--backend", "numpy", "--validation-split", "0.1", "--quiet",
+                       "--plots", tmp_path / "cli", "--data-dir", mnist_dir)
+    assert code == 0, err
+    (x_train, y_train), _ = mnist
+    net = fastnn.recipes.linear(seed=1, backend="numpy")
+    history = net.fit(x_train[:600], y_train[:600], validation_split=0.1)
+    title = f"linear {describe(net)}"
+    pictures = {label: fastnn.plots.history(history, validation_label=label, title=title,
+                                            path=tmp_path / f"{label}.png")
+                for label in (VALIDATION_LABEL, "test")}
+    shown = read_png(tmp_path / "cli" / TRAINING_PLOTS["history"])
+    np.testing.assert_array_equal(shown, read_png(tmp_path / f"{VALIDATION_LABEL}.png",
+                                                  pictures[VALIDATION_LABEL]))
+    assert not np.array_equal(shown, read_png(tmp_path / "test.png", pictures["test"]))
 
 
 def test_train_plots_refuses_a_file_before_training(mnist_dir, tmp_path, capsys):

@@ -200,7 +200,7 @@ def check_plot_dir(directory):
 
 
 def write_training_plots(directory, name, net, history, x_test, y_test, curve=None,
-                         reference=None):
+                         reference=None, validation_label="test"):
     """The figures of ``fastnn train --plots DIR``; returns the paths written.
 
     Parameters
@@ -219,12 +219,16 @@ def write_training_plots(directory, name, net, history, x_test, y_test, curve=No
         (images seen, test accuracy) of ``--eval-every``: adds the learning curve.
     reference : pair of sequences, optional
         Published points for the learning curve.
+    validation_label : str
+        The legend of the history's ``val_`` curves: what they were measured on ('test'
+        when the test set was the validation data).
     """
     directory.mkdir(parents=True, exist_ok=True)
     title = f"{name} {describe(net)}"
     paths = [directory / TRAINING_PLOTS["history"], directory / TRAINING_PLOTS["confusion"],
              directory / TRAINING_PLOTS["misclassified"]]
-    plots.history(history, validation_label="test", title=title, path=paths[0])
+    plots.history(history, validation_label=validation_label, title=title,
+                  path=paths[0])
     plots.confusion_matrix(y_test, net.predict(x_test), n_classes=net.sizes[-1], title=title,
                            path=paths[1])
     plots.misclassified(net, x_test, y_test, path=paths[2])

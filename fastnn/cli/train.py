@@ -27,6 +27,9 @@ __all__ = ["add_parser"]
 
 RECIPES = ("linear", "grokking", "rashid", "nielsen", "keras")
 
+#: The legend of the --plots history's val_ curves when they are of --validation-split.
+VALIDATION_LABEL = "held-out"
+
 #: Epochs each tutorial trains for, used when --epochs is not given.
 DEFAULT_EPOCHS = {"linear": 1, "grokking": 5, "rashid": 5, "nielsen": 30, "keras": 5}
 
@@ -65,7 +68,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--plots", metavar="DIR",
                         help="write the history, confusion-matrix and misclassified figures "
                              "(and the learning curve with --eval-every) into DIR as PNGs; the "
-                             "test set is then the validation data of the history")
+                             "history's validation curves are of the --validation-split "
+                             "part when given, else of the test set")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (the epoch lines stay)")
     parser.add_argument("--benchmark", action="store_true",
                         help="also print seconds per epoch, samples/s and JIT time, and time the "
@@ -145,8 +149,10 @@ def run(args) -> int:
         from fastnn.plots.curves import LINEAR_BLOG_POINTS
 
         reference = LINEAR_BLOG_POINTS if args.recipe == "linear" else None
+        held_out = VALIDATION_LABEL if args.validation_split else "test"
         for path in write_training_plots(plot_dir, args.recipe, net, history, x_test, y_test,
-                                         curve if curve[0] else None, reference):
+                                         curve if curve[0] else None, reference,
+                                         validation_label=held_out):
             print(f"wrote {path}")
     return 0
 

@@ -204,6 +204,20 @@ def test_other_numpy_globals_are_refused_too(tmp_path):
         read_nielsen_pickle(path)
 
 
+@pytest.mark.parametrize("payload,refused", [
+    # 5.7 TiB: a few bytes of pickle must not make the reader allocate what they ask for
+    (_Call(np.ndarray, (10**9, 784), np.dtype("f8")), r"the call numpy\.ndarray\(\(1000000000, 784\)"),
+    (_Call(np.empty(0).__reduce__()[0], np.ndarray, (10**9, 784), np.dtype("f8")),
+     r"the call _reconstruct\(numpy\.ndarray, \(1000000000, 784\), \.\.\.\)"),
+    (_Call(np.empty(0).__reduce__()[0], np.dtype, (0,), "b"), r"the call _reconstruct\(<class"),
+])
+def test_numpy_globals_only_as_numpy_pickles_use_them(tmp_path, payload, refused):
+    path = write_pickle(tmp_path / "mnist.pkl.gz", payload, protocol=2)
+    assert len(path.read_bytes()) < 200
+    with pytest.raises(FormatError, match=rf"{path}: refused {refused}.* Nothing was allocated"):
+        read_nielsen_pickle(path)
+
+
 # --- bad files -----------------------------------------------------------------------------
 
 def test_not_gzip(tmp_path):

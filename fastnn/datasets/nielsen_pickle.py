@@ -9,7 +9,9 @@ and validation are MNIST's 60,000 training images in order, split 5:1.
 A pickle names Python callables that loading calls, so an unchecked ``pickle.load`` runs
 whatever code the file asks for. :func:`read_nielsen_pickle` uses an unpickler that
 resolves only the globals this file contains (NumPy's array reconstruction, ``ndarray``
-and ``dtype``) and refuses every other one before anything is called. The original file
+and ``dtype``) and refuses every other one before anything is called; NumPy's are
+accepted only as NumPy's array pickles use them, so no call allocates more than the file
+holds. The original file
 is a Python 2 pickle: its byte strings are read as latin-1 text, which NumPy takes as
 the arrays' raw bytes. :func:`write_nielsen_pickle` writes the same layout with protocol 2
 and the arrays' bytes as latin-1 text too, so its globals are exactly the original's.
@@ -36,36 +38,80 @@ PART_NAMES = ("training", "validation", "test")
 #: The function NumPy's array pickles call (numpy._core.multiarray._reconstruct in NumPy 2).
 _reconstruct = np.empty(0).__reduce__()[0]
 
+#: Its names: NumPy 1's module name (the original file's) and NumPy 2's.
+_RECONSTRUCT_NAMES = (("numpy.core.multiarray", "_reconstruct"),
+                      ("numpy._core.multiarray", "_reconstruct"))
+
 #: The only globals a Nielsen pickle may name, by (module, name): what NumPy's array
-#: pickles call, under NumPy 1's module name (the original file's) and NumPy 2's.
-ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-}
+#: pickles use. They resolve to guarded stand-ins (see :class:`_ArraysOnlyUnpickler`).
+ALLOWED_GLOBALS = (*_RECONSTRUCT_NAMES, ("numpy", "ndarray"), ("numpy", "dtype"))
 
 Pair = tuple[np.ndarray, np.ndarray]
 
 
+def _quoted(value, limit=120) -> str:
+    """``repr(value)``, cut to `limit` characters: a hostile file's values can be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class _NdarrayName:
+    """What the global ``numpy.ndarray`` resolves to: in NumPy's array pickles it is only
+    ever ``_reconstruct``'s first argument. Calling the stand-in is refused, so a pickle
+    cannot call ``numpy.ndarray(shape)`` to allocate memory of a size of its choosing."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def __repr__(self) -> str:
+        return "numpy.ndarray"
+
+    def __call__(self, *args, **kwargs):
+        raise FormatError(
+            f"{self.source}: refused the call numpy.ndarray{_quoted(args)}: NumPy's array pickles "
+            "never call it. Nothing was allocated. It is not Nielsen's mnist.pkl.gz, or it "
+            "was tampered with: delete it and export it again (fastnn data export --format pkl)")
+
+
 class _ArraysOnlyUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only :data:`ALLOWED_GLOBALS`; anything else is refused."""
+    """An unpickler that resolves only :data:`ALLOWED_GLOBALS`; anything else is refused.
+
+    ``_reconstruct`` is accepted only as NumPy's array pickles call it,
+    ``_reconstruct(numpy.ndarray, (0,), dtype)``: an empty array that the pickle's state
+    then fills with the bytes in the file, so the file's size bounds what is allocated.
+    """
 
     def __init__(self, file, source: str):
         super().__init__(file, encoding="latin1")
         self.source = source
+        self.ndarray = _NdarrayName(source)
 
     def find_class(self, module, name):
-        try:
-            return ALLOWED_GLOBALS[(module, name)]
-        except KeyError:
-            allowed = ", ".join(f"{m}.{n}" for m, n in ALLOWED_GLOBALS)
+        if (module, name) in _RECONSTRUCT_NAMES:
+            return self._reconstruct_empty
+        if (module, name) == ("numpy", "ndarray"):
+            return self.ndarray
+        if (module, name) == ("numpy", "dtype"):
+            return np.dtype
+        allowed = ", ".join(f"{m}.{n}" for m, n in ALLOWED_GLOBALS)
+        raise FormatError(
+            f"{self.source}: refused to load the global {module}.{name}: this pickle asks "
+            f"to call it, and a Nielsen MNIST pickle holds only NumPy arrays ({allowed}). "
+            "Nothing in the file was run. It is not Nielsen's mnist.pkl.gz, or it was "
+            "tampered with: delete it and export it again (fastnn data export --format pkl)"
+        ) from None
+
+    def _reconstruct_empty(self, subtype, shape, dtype):
+        """NumPy's ``_reconstruct`` as its array pickles call it, and no other way."""
+        if subtype is not self.ndarray or not isinstance(shape, tuple) or shape != (0,):
             raise FormatError(
-                f"{self.source}: refused to load the global {module}.{name}: this pickle asks "
-                f"to call it, and a Nielsen MNIST pickle holds only NumPy arrays ({allowed}). "
-                "Nothing in the file was run. It is not Nielsen's mnist.pkl.gz, or it was "
-                "tampered with: delete it and export it again (fastnn data export --format pkl)"
-            ) from None
+                f"{self.source}: refused the call _reconstruct({subtype!r}, {_quoted(shape)}, ...): "
+                "NumPy's array pickles call it as _reconstruct(numpy.ndarray, (0,), ...) "
+                "only. Nothing was allocated. It is not Nielsen's mnist.pkl.gz, or it was "
+                "tampered with: delete it and export it again (fastnn data export --format pkl)")
+        return _reconstruct(np.ndarray, (0,), dtype)
 
     def persistent_load(self, pid):
         raise FormatError(f"{self.source}: refused a persistent id {pid!r}: a Nielsen MNIST "

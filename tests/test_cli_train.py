@@ -58,6 +58,32 @@ def test_time_split_adds_up_when_the_first_prediction_compiles(mnist_dir, capsys
     assert wall == pytest.approx(compile_seconds + train_seconds + rest, abs=0.011)
 
 
+def test_time_split_adds_up_when_eval_every_compiles_first(mnist_dir, capsys, monkeypatch):
+    """--eval-every evaluates before training starts: a compile there is inside the total."""
+    from fastnn.network import Network
+
+    score = Network.score
+    calls = []
+
+    def slow_first_score(self, *args, **kwargs):
+        if not calls:
+            time.sleep(1.0)  # as a cold compile of the prediction kernel would take
+            self.compile_seconds_ += 1.0
+        calls.append(1)
+        return score(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "score", slow_first_score)
+    assert main(["train", "--recipe", "linear", "--limit", "300", "--eval-every", "150",
+                 "--quiet", "--data-dir", str(mnist_dir)]) == 0
+    out = capsys.readouterr().out
+    match = re.search(r"time: ([\d.]+) s = JIT compilation ([\d.]+) s \+ training ([\d.]+) s .*"
+                      r"\+ evaluation and overhead (-?[\d.]+) s", out)
+    wall, compile_seconds, train_seconds, rest = map(float, match.groups())
+    assert len(calls) == 3 and compile_seconds >= 1.0
+    assert rest >= 0
+    assert wall >= 1.0 + train_seconds
+
+
 def test_train_options_reach_the_network(mnist_dir, capsys):
     code = main(["train", "--recipe", "rashid", "--hidden", "20", "--lr", "0.2", "--epochs", "2",
                  "--batch-size", "1", "--backend", "numpy", "--dtype", "float32", "--limit", "100",

@@ -230,8 +230,14 @@ def test_misclassified_when_nothing_is_wrong(mnist, trained):
 def test_misclassified_bad_input(mnist, trained):
     _, (x_test, y_test) = mnist
     net, _ = trained
-    with pytest.raises(ValueError, match="y_true has 4 labels but y_pred has 5"):
+    with pytest.raises(ValueError, match="y has 4 labels but x has 5 images; give one label "
+                                         "per image"):
         plots.misclassified(net, x_test[:5], y_test[:4])
+    with pytest.raises(ValueError, match=r"y_true: labels must have shape \(n,\); got shape "
+                                         r"\(5, 1\)"):
+        plots.misclassified(net, x_test[:5], y_test[:5, None])
+    with pytest.raises(ValueError, match="y_true: label 10 at index 0 is outside 0-9"):
+        plots.misclassified(net, x_test[:2], [10, 0])
     with pytest.raises(ValueError, match="n must be an integer >= 1, got 0"):
         plots.misclassified(net, x_test[:5], y_test[:5], n=0)
     with pytest.raises(ValueError, match=r"got shape \(5, 14, 14\)"):

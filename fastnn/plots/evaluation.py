@@ -131,6 +131,9 @@ def misclassified(net, x, y, n=25, ncols=5, title=None, path=None):
     n = check_count(where, "n", n)
     ncols = check_count(where, "ncols", ncols)
     images, (vmin, vmax) = as_images(x, where)
+    if np.ndim(y) == 1 and len(y) != len(images):   # before predicting them all
+        raise ValueError(f"{where}: y has {len(y)} labels but x has {len(images)} images; "
+                         "give one label per image")
     outputs = net.predict_proba(x)
     predicted = np.argmax(outputs, axis=1)
     labels, predicted = metrics.check_label_pair(y, predicted, outputs.shape[1], where)

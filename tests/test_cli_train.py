@@ -35,6 +35,14 @@ def test_train_save_evaluate_predict(mnist_dir, tmp_path, capsys):
     assert lines[29].startswith("output: 0:")
 
 
+def time_split(out):
+    """The seconds of train's line ``time: W s = JIT compilation C s + training T s (...) +
+    evaluation and overhead O s``: (W, C, T, O)."""
+    match = re.search(r"time: ([\d.]+) s = JIT compilation ([\d.]+) s \+ training ([\d.]+) s .*"
+                      r"\+ evaluation and overhead (-?[\d.]+) s", out)
+    return tuple(map(float, match.groups()))
+
+
 def test_time_split_adds_up_when_the_first_prediction_compiles(mnist_dir, capsys, monkeypatch):
     """The prediction kernel compiles at the evaluation, after training: the total counts it."""
     from fastnn.network import Network
@@ -50,9 +58,7 @@ def test_time_split_adds_up_when_the_first_prediction_compiles(mnist_dir, capsys
     assert main(["train", "--recipe", "linear", "--limit", "300", "--quiet",
                  "--data-dir", str(mnist_dir)]) == 0
     out = capsys.readouterr().out
-    match = re.search(r"time: ([\d.]+) s = JIT compilation ([\d.]+) s \+ training ([\d.]+) s .*"
-                      r"\+ evaluation and overhead (-?[\d.]+) s", out)
-    wall, compile_seconds, train_seconds, rest = map(float, match.groups())
+    wall, compile_seconds, train_seconds, rest = time_split(out)
     assert compile_seconds >= 0.3
     assert rest >= 0
     assert wall == pytest.approx(compile_seconds + train_seconds + rest, abs=0.011)
@@ -76,9 +82,7 @@ def test_time_split_adds_up_when_eval_every_compiles_first(mnist_dir, capsys, mo
     assert main(["train", "--recipe", "linear", "--limit", "300", "--eval-every", "150",
                  "--quiet", "--data-dir", str(mnist_dir)]) == 0
     out = capsys.readouterr().out
-    match = re.search(r"time: ([\d.]+) s = JIT compilation ([\d.]+) s \+ training ([\d.]+) s .*"
-                      r"\+ evaluation and overhead (-?[\d.]+) s", out)
-    wall, compile_seconds, train_seconds, rest = map(float, match.groups())
+    wall, compile_seconds, train_seconds, rest = time_split(out)
     assert len(calls) == 3 and compile_seconds >= 1.0
     assert rest >= 0
     assert wall >= 1.0 + train_seconds

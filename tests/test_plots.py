@@ -261,6 +261,10 @@ def test_history_of_one_run(trained, tmp_path, read_png):
     again = plots.history(net.history_, metrics=["accuracy"])
     np.testing.assert_allclose(again.axes[0].get_lines()[0].get_ydata(),
                                history.history["accuracy"])
+    # A validation metric asked for by name is labelled as validation, not as training.
+    (line,) = plots.history(history, metrics="val_loss").axes[0].get_lines()
+    assert line.get_label() == "validation"
+    np.testing.assert_allclose(line.get_ydata(), history.history["val_loss"])
 
 
 def test_history_of_several_seeds_is_a_mean_and_a_band(mnist, tmp_path, read_png):

@@ -119,6 +119,8 @@ def history(histories, metrics=("loss", "accuracy"), validation_label="validatio
     epochs = np.arange(1, lengths.pop() + 1)
     for ax, metric in zip(axes, metrics):
         for prefix, name in (("", "training"), ("val_", validation_label)):
+            if metric.startswith("val_") and not prefix:  # e.g. metrics=["val_loss"]
+                name = validation_label
             key = prefix + metric
             if not all(key in run for run in runs):
                 continue

@@ -857,6 +857,21 @@ def sgd_sample_update(weights_t, biases, use_bias, learning_rate, inputs, delta)
 
 
 @jit
+def update_only_epoch(weights_t, inputs, deltas, learning_rate, n_samples):
+    """The update-only pass, ``n_samples`` times: per layer ``update_weights``, nothing else.
+
+    ``weights_t[l]`` (n_in, n_out) receives ``WT[i][j] -= lr * (inputs[l][i] *
+    deltas[l][j])`` over every element, as :func:`sgd_sample_update` applies one
+    sample's update, without biases, forward or backward pass. Per-sample SGD must read
+    and write every weight once per sample, so this plain loop's rate is the bound that
+    :mod:`fastnn.calibration` measures per-sample training against.
+    """
+    for _ in range(n_samples):
+        for layer in range(len(weights_t)):
+            update_weights(weights_t[layer], inputs[layer], deltas[layer], learning_rate)
+
+
+@jit
 def accumulate_gradients(grad_w, grad_b, x_block, input_rows, input_counts, act, delta,
                          count):
     """Add the gradients of samples 0..count-1 of the block to grad_w[l] and grad_b[l].

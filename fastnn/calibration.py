@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-__all__ = ["UpdateOnlyBound", "update_only_bound"]
+__all__ = ["UpdateOnlyBound", "update_only_bound", "update_only_operands"]
 
 #: Samples per timed repeat, and repeats; the best repeat is the bound.
 SAMPLES = 5_000
@@ -83,16 +83,37 @@ def update_only_bound(sizes, dtype="float64", samples: int = SAMPLES, repeats: i
     -------
     UpdateOnlyBound
     """
+    from fastnn.kernels import _loops
+
+    if samples < 1 or repeats < 1:
+        raise ValueError(f"samples and repeats must be >= 1, got {samples!r} and {repeats!r}")
+    weights_t, inputs, deltas, learning_rate = update_only_operands(sizes, dtype, seed)
+    _loops.update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)  # warm-up
+    rates = []
+    for _ in range(repeats):
+        start = clock()
+        _loops.update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)
+        rates.append(samples / (clock() - start))
+    return UpdateOnlyBound(sizes=tuple(int(n) for n in sizes), dtype=learning_rate.dtype.name,
+                           samples_per_second=max(rates),
+                           rates=tuple(rates), samples=samples)
+
+
+def update_only_operands(sizes, dtype="float64", seed: int = 0):
+    """The arguments of :func:`fastnn.kernels._loops.update_only_epoch` but the count.
+
+    Returns ``(weights_t, inputs, deltas, learning_rate)``: per layer, weights (n_in,
+    n_out) standard normal in :func:`fastnn.memory.aligned_copy` memory (as a network's),
+    inputs uniform in [0.01, 1) and deltas in [-1e-3, 1e-3), all drawn by one seeded
+    ``numpy.random.Generator``, and a learning rate of 0.1, in ``dtype``.
+    """
     import numpy as np
 
-    from fastnn.kernels import _loops
     from fastnn.memory import aligned_copy
 
     sizes = tuple(int(n) for n in sizes)
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least two layer sizes >= 1, got {sizes!r}")
-    if samples < 1 or repeats < 1:
-        raise ValueError(f"samples and repeats must be >= 1, got {samples!r} and {repeats!r}")
     dtype = np.dtype(dtype)
     if dtype not in (np.float64, np.float32):
         raise ValueError(f"dtype must be float64 or float32, got {dtype.name!r}")
@@ -102,12 +123,4 @@ def update_only_bound(sizes, dtype="float64", samples: int = SAMPLES, repeats: i
                       for n_in, n_out in pairs)
     inputs = tuple(rng.uniform(0.01, 1.0, n_in).astype(dtype) for n_in, _ in pairs)
     deltas = tuple(rng.uniform(-1e-3, 1e-3, n_out).astype(dtype) for _, n_out in pairs)
-    learning_rate = dtype.type(0.1)
-    _loops.update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)  # warm-up
-    rates = []
-    for _ in range(repeats):
-        start = clock()
-        _loops.update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)
-        rates.append(samples / (clock() - start))
-    return UpdateOnlyBound(sizes=sizes, dtype=dtype.name, samples_per_second=max(rates),
-                           rates=tuple(rates), samples=samples)
+    return weights_t, inputs, deltas, dtype.type(0.1)

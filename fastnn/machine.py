@@ -1,7 +1,7 @@
 """What the CPU is: its name and cache sizes, as Linux reports them.
 
 Speed figures mean little without the machine they were taken on, so the benchmarks and
-``fastnn train --benchmark`` print :func:`cpu_name` beside them; :func:`cache_size`
+``fastnn train --benchmark`` print :func:`cpu_description` beside them; :func:`cache_size`
 reads the per-core cache sizes where a kernel's choice depends on them.
 """
 
@@ -13,7 +13,7 @@ import platform
 import re
 from pathlib import Path
 
-__all__ = ["cpu_name", "cache_size"]
+__all__ = ["cpu_name", "cpu_description", "cache_size"]
 
 CPUINFO = Path("/proc/cpuinfo")
 CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
@@ -29,8 +29,18 @@ def cpu_name() -> str:
         match = re.search(r"^model name\s*:\s*(.+)$", CPUINFO.read_text(), re.MULTILINE)
     except OSError:
         match = None
-    name = match.group(1).strip() if match else (platform.processor() or platform.machine())
-    return f"{name}, {os.cpu_count()} logical CPUs"
+    return match.group(1).strip() if match else (platform.processor() or platform.machine())
+
+
+def cpu_description() -> str:
+    """:func:`cpu_name`, the logical CPUs and the L2 cache per core, e.g.
+    ``'Intel(R) Xeon(R) Processor, 2 logical CPUs, L2 2 MiB per core'``."""
+    parts = [cpu_name(), f"{os.cpu_count()} logical CPUs"]
+    l2 = cache_size(2)
+    if l2:
+        parts.append(f"L2 {l2 / 2**20:g} MiB per core" if l2 >= 2**20
+                     else f"L2 {l2 // 2**10} KiB per core")
+    return ", ".join(parts)
 
 
 def _parse_size(text: str) -> int:

@@ -8,9 +8,10 @@
 
 ``--benchmark`` adds, after the run, its seconds per epoch (median over the epochs),
 samples/s and JIT compilation time; for per-sample SGD, the machine's update-only bound
-(:mod:`fastnn.calibration`) and the run's rate as a fraction of it; and it times the same configuration on the other two
-backends for one epoch of a stretch of the training set (:data:`BENCHMARK_STRETCH`
-images, scaled to the full set and labelled so), to print the speedups side by side.
+(:mod:`fastnn.calibration`) and the run's rate as a fraction of it; and it times the
+same configuration on the other two backends for one epoch of a stretch of the training
+set (:data:`BENCHMARK_STRETCH` images, scaled to the full set and labelled so), to print
+the speedups side by side.
 All times are the engine's (``History.history["seconds"]``): compilation, progress bar
 and callbacks excluded.
 """

@@ -3,7 +3,7 @@
 Usage::
 
     FASTNN_DATA=../shared/mnist python -m benchmarks.measure [--rounds 3] [--processes 5]
-        [--only import compile memory spread] > benchmarks/results/measure.md
+        [--only import compile memory spread bound] > benchmarks/results/measure.md
 
 Sections (each figure from new interpreters, never from this one):
 
@@ -20,9 +20,11 @@ Sections (each figure from new interpreters, never from this one):
   ``fastnn train --recipe rashid --hidden 200 --epochs 1 --quiet`` on the full set;
 * ``spread``: one rashid-200 numba float64 epoch (1 thread) in each of ``--processes``
   fresh processes, as ``test_epochs_bench.py`` times it: where the weights' memory
-  pages land differs between processes, and so does the speed. min/median/max.
+  pages land differs between processes, and so does the speed. min/median/max;
+* ``bound``: rashid-200 per-sample training as a fraction of the update-only bound, in
+  float64 and float32, over ``--processes`` fresh processes (:mod:`benchmarks.bound`).
 
-``compile`` and ``import`` need no data; ``memory`` and ``spread`` need the MNIST files
+``compile`` and ``import`` need no data; ``memory``, ``spread`` and ``bound`` need the MNIST files
 in ``FASTNN_DATA`` (or ``--data-dir``).
 """
 
@@ -42,7 +44,7 @@ from benchmarks.epochs import MNIST_TRAIN_SAMPLES
 from benchmarks.processes import (IMPORT_SCRIPT, NUMBA_CACHE_COUNTS, NUMBA_SETUP,
                                   run_python, run_with_peak_memory)
 
-SECTIONS = ("import", "compile", "memory", "spread")
+SECTIONS = ("import", "compile", "memory", "spread", "bound")
 COMPILE_NETWORKS = ("linear", "grokking", "rashid-200", "nielsen", "keras")
 MEMORY_COMMAND = ["train", "--recipe", "rashid", "--hidden", "200", "--epochs", "1", "--quiet"]
 MEMORY_BUDGET_MB = 500
@@ -210,19 +212,29 @@ def measure_spread(data_dir: str, processes: int) -> str:
             f"median {median_of(figures, 'seconds'):.3f}.")
 
 
+def measure_bound(data_dir: str, processes: int) -> str:
+    """rashid-200 against the update-only bound, as ``python -m benchmarks.bound`` does."""
+    from benchmarks import bound
+
+    figures = bound.measure([SPREAD_NETWORK], ["float64", "float32"], processes, data_dir)
+    return (f"### {SPREAD_NETWORK} against the update-only bound ({processes} fresh processes "
+            f"per row)\n\n{bound.table(figures)}\n\nSee `benchmarks/bound.py` for what the "
+            "columns mean.")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.measure",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3,
                         help="fresh processes per compile figure and for import (default 3)")
     parser.add_argument("--processes", type=int, default=5,
-                        help="fresh processes of the epoch spread (default 5)")
+                        help="fresh processes of the epoch spread and per bound row (default 5)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
                         help="sections to run (default: all)")
     parser.add_argument("--data-dir", default=os.environ.get("FASTNN_DATA"),
                         help="MNIST directory for memory and spread (default: $FASTNN_DATA)")
     args = parser.parse_args(argv)
-    needs_data = {"memory", "spread"} & set(args.only)
+    needs_data = {"memory", "spread", "bound"} & set(args.only)
     if needs_data and not args.data_dir:
         parser.error(f"{' and '.join(sorted(needs_data))} need the MNIST files: set FASTNN_DATA "
                      "or pass --data-dir")
@@ -241,6 +253,7 @@ def main(argv=None) -> int:
         "compile": lambda: measure_compile(args.rounds),
         "memory": lambda: measure_memory(data_dir),
         "spread": lambda: measure_spread(data_dir, args.processes),
+        "bound": lambda: measure_bound(data_dir, args.processes),
     }
     for name in SECTIONS:  # each printed as soon as it is measured
         if name in args.only:

@@ -11,8 +11,10 @@ Epoch results (those recording ``extra_info["epoch_seconds"]``, from
 per epoch of 60,000 images (scaled up, and marked so, when the epoch ran on a subset:
 ``extra_info["scaled_from"]``), samples/s, and the speedups against the plain-Python
 float64 row of the same network (for float32 rows too: plain Python computes in Python
-floats) and against the NumPy row of the same network and dtype. ``--png`` then charts
-those two speedups.
+floats) and against the NumPy row of the same network and dtype; and, for per-sample
+networks, each numba epoch as a fraction of the ``update-only`` row of the same network
+and dtype (the update-only bound, :mod:`fastnn.calibration`), with the CPU it was
+measured on. ``--png`` then charts the two speedups.
 
 Any other results get one table per ``benchmark.group``, one row per result, labelled by
 ``extra_info["backend"]`` plus whichever of ``dtype`` and ``threads`` differ within the
@@ -37,7 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BASELINES = ("python", "numpy")
-BACKEND_ORDER = ("python", "numpy", "numba", "numba-raw")
+BACKEND_ORDER = ("python", "numpy", "numba", "numba-raw", "update-only")
+#: The backend name of the update-only pass's rows (``test_update_only_bound``).
+BOUND = "update-only"
 #: extra_info keys that tell the rows of one group apart, after the backend.
 DISTINGUISHING_KEYS = ("dtype", "threads")
 DTYPE_ORDER = ("float64", "float32")
@@ -372,6 +376,16 @@ def epoch_speedup(rows, row: EpochRow, backend: str) -> float | None:
     return None if base is None else base.seconds / row.seconds
 
 
+def fraction_of_bound(rows, row: EpochRow) -> float | None:
+    """A numba row's samples/s over the update-only row's of the same network and dtype."""
+    if not row.backend.startswith("numba"):
+        return None
+    for other in rows:
+        if other.backend == BOUND and other.network == row.network and other.dtype == row.dtype:
+            return row.samples_per_second / other.samples_per_second
+    return None
+
+
 def format_epoch_seconds(seconds: float) -> str:
     """Three significant digits, without an exponent: ``0.352``, ``36.1``, ``1,478``."""
     decimals = max(0, 2 - math.floor(math.log10(seconds))) if seconds > 0 else 0
@@ -385,7 +399,7 @@ def format_load(cores) -> str:
 def epoch_table(rows) -> str:
     """The markdown table of the epoch results, with its notes."""
     header = ["network", "backend", "dtype", "threads", "s/epoch (60,000 images)",
-              "samples/s", "vs Python", "vs NumPy", "rounds", "others' load"]
+              "samples/s", "vs Python", "vs NumPy", "of the bound", "rounds", "others' load"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         seconds = format_epoch_seconds(row.seconds)
@@ -395,10 +409,13 @@ def epoch_table(rows) -> str:
         vs_python = format_ratio(epoch_speedup(rows, row, "python"))
         if python_base is not None and python_base.scaled_from and row is not python_base:
             vs_python += " *"
+        fraction = fraction_of_bound(rows, row)
+        of_bound = ("the bound" if row.backend == BOUND
+                    else "-" if fraction is None else f"**{fraction:.2f}**")
         lines.append("| " + " | ".join([
             row.network, row.backend, row.dtype, "-" if row.threads is None else str(row.threads),
             seconds, f"{row.samples_per_second:,.0f}", vs_python,
-            format_ratio(epoch_speedup(rows, row, "numpy")),
+            format_ratio(epoch_speedup(rows, row, "numpy")), of_bound,
             str(len(row.result.info.get("epoch_seconds_rounds", [])) or "?"),
             format_load(row.result.info.get("other_processes_cores")),
         ]) + " |")
@@ -414,6 +431,17 @@ def epoch_table(rows) -> str:
         notes.append("Rows 'scaled from N' ran on the first N images and are scaled "
                      "linearly to 60,000; ratios against such a row are marked *.")
     notes.append("threads: Numba's thread count during the epoch (numba rows only).")
+    cpus = sorted({str(row.result.info["cpu"]) for row in rows if row.backend == BOUND
+                   and "cpu" in row.result.info})
+    if cpus:
+        notes.append(
+            f"of the bound: the numba epoch's samples/s over the {BOUND} row's, of the same "
+            "network and dtype: one pass of `W -= lr * outer(delta, x)` over every layer per "
+            "sample, a plain compiled loop timed in the same run, the least work per-sample "
+            "SGD can do, on this CPU: " + "; ".join(cpus) + ". The fraction means the same "
+            "on any CPU; the seconds and samples/s are this machine's. linear and grokking "
+            "skip zero pixels, which the bound's dense inputs do not have, so they can pass "
+            "1.")
     notes.append("others' load: cores that other processes kept busy, on average, while the "
                  "row was measured (from /proc/stat); where it is high, the row is suspect.")
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes)
@@ -427,7 +455,8 @@ def plot_epoch_speedups(rows, path) -> None:
         clusters = []
         for network in dict.fromkeys(row.network for row in rows):
             bars = [(row.label, epoch_speedup(rows, row, baseline))
-                    for row in rows if row.network == network and row.backend != baseline
+                    for row in rows if row.network == network
+                    and row.backend not in (baseline, BOUND)
                     and (baseline != "numpy" or row.backend != "python")]
             bars = [(label, value) for label, value in bars if value is not None]
             if bars:

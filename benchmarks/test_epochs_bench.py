@@ -27,18 +27,29 @@ Rounds: 5 for numba, 3 for NumPy mini-batch networks, 1 for NumPy per-sample net
 many cores other processes kept busy meanwhile (:class:`benchmarks.conftest.OtherLoad`):
 the machine is shared, and a busy neighbour slows NumPy's BLAS threads most.
 
-Select cases by id, e.g. ``-k rashid-200-numba-float64-t1`` or ``-k "keras and numba"``.
+The per-sample networks (linear, grokking, rashid-100, rashid-200) also get an
+``update-only`` row per dtype: :func:`fastnn.kernels._loops.update_only_epoch`, the
+update-only pass (``W -= lr * outer(delta, x)`` over every layer, a plain compiled loop,
+on weights of the network's shapes, see :mod:`fastnn.calibration`) run 60,000 times.
+Per-sample SGD cannot do less, so its rate is this machine's bound, measured in the same
+run; the report shows each numba per-sample epoch as a fraction of it, with the CPU
+(``extra_info["cpu"]``).
+
+Select cases by id, e.g. ``-k rashid-200-numba-float64-t1`` or ``-k "keras and numba"``,
+``-k update-only``.
 """
 
 from __future__ import annotations
 
 import statistics
+import time
 
 import numpy as np
 import pytest
 
 from benchmarks.conftest import OtherLoad
-from benchmarks.epochs import MNIST_TRAIN_SAMPLES, NETWORKS, make_network, warm_up
+from benchmarks.epochs import (MNIST_TRAIN_SAMPLES, NETWORKS, WARMUP_SAMPLES, make_network,
+                               warm_up)
 
 PYTHON_SUBSET = 2_000
 #: Networks whose plain-Python epoch runs on the full set even without --python-full.
@@ -132,3 +143,39 @@ def test_epoch(benchmark, record_info, mnist_train, python_full, network, backen
     assert all(np.isfinite(history["loss"][0]) for history in histories)
     if threads is not None:
         assert seen == [threads]
+
+
+#: The per-sample networks: the update-only pass bounds their epochs.
+BOUND_NETWORKS = ("linear", "grokking", "rashid-100", "rashid-200")
+
+
+@pytest.mark.parametrize("network, dtype", [
+    pytest.param(network, dtype, id=case_id(network, "update-only", dtype, None))
+    for network in BOUND_NETWORKS for dtype in ("float64", "float32")])
+def test_update_only_bound(benchmark, record_info, network, dtype):
+    from fastnn.calibration import update_only_operands
+    from fastnn.kernels import _loops
+    from fastnn.machine import cpu_description
+
+    net = make_network(network, dtype=dtype)  # for its sizes; never trained
+    assert net.batch_size == 1 and net.optimizer == "sgd", "the bound is for per-sample SGD"
+    operands = update_only_operands(net.sizes, dtype)
+    _loops.update_only_epoch(*operands, WARMUP_SAMPLES)  # compiles (or loads) untimed
+    seconds = []
+
+    def one_epoch():
+        start = time.perf_counter()
+        _loops.update_only_epoch(*operands, MNIST_TRAIN_SAMPLES)
+        seconds.append(time.perf_counter() - start)
+
+    recipe, preset = NETWORKS[network]
+    record_info(network, "update-only", dtype, recipe=recipe, hidden=preset.get("hidden"),
+                batch_size=1, sizes=net.sizes, samples=MNIST_TRAIN_SAMPLES,
+                full_epoch_samples=MNIST_TRAIN_SAMPLES, cpu=cpu_description())
+    with OtherLoad() as others:
+        benchmark.pedantic(one_epoch, rounds=NUMBA_ROUNDS, iterations=1)
+    median = statistics.median(seconds)
+    benchmark.extra_info.update(epoch_seconds=median, epoch_seconds_rounds=seconds,
+                                samples_per_second=MNIST_TRAIN_SAMPLES / median,
+                                other_processes_cores=others.cores)
+    assert all(np.isfinite(w).all() for w in operands[0])

@@ -134,7 +134,9 @@ def one_sample_gradient(weights_t, biases, codes, x, t, steps):
 
 
 # A first layer of 40 columns is "wide": its update is fused into the forward pass over
-# the union of two samples' nonzero rows; one of 5 columns updates, then multiplies.
+# the union of two samples' nonzero rows; one of 5 columns updates, then multiplies, when
+# its inputs have zeros (zeros=0.7), and is fused when they have none (zeros=0.0), as
+# every hidden layer here is.
 @pytest.mark.bitwise
 @pytest.mark.parametrize("sizes", [(6, 5, 4), (10, 40, 4)])
 @pytest.mark.parametrize("zeros", [0.0, 0.7])

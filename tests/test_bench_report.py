@@ -32,6 +32,9 @@ def epoch_json(tmp_path):
         epoch_benchmark("rashid-200", "numba", "float64", 2.5, threads=1),
         epoch_benchmark("linear", "python", "float64", 40.0),
         epoch_benchmark("linear", "numba", "float64", 0.1, threads=1),
+        {**epoch_benchmark("rashid-200", "update-only", "float64", 2.0, threads=None),
+         "extra_info": {**epoch_benchmark("rashid-200", "update-only", "float64", 2.0)[
+             "extra_info"], "threads": None, "cpu": "Test CPU, L2 2 MiB per core"}},
         {"name": "test_kernel[sigmoid]", "group": "sigmoid 784", "stats": {"median": 1e-6},
          "extra_info": {"backend": "numba", "dtype": "float64"}},
     ]
@@ -71,7 +74,7 @@ def test_rows_go_by_network_backend_dtype(epoch_json):
     assert [(row.network, row.label) for row in rows] == [
         ("rashid-200", "python float64"), ("rashid-200", "numpy float64"),
         ("rashid-200", "numpy float32"), ("rashid-200", "numba float64 1 thread"),
-        ("rashid-200", "numba float32 2 threads"),
+        ("rashid-200", "numba float32 2 threads"), ("rashid-200", "update-only float64"),
         ("linear", "python float64"), ("linear", "numba float64 1 thread"),
     ]
 
@@ -82,7 +85,12 @@ def test_markdown_marks_scaled_rows_and_keeps_kernel_tables(epoch_json):
     assert "machine: Test CPU, 2 logical CPUs, L2 4 MiB in all" in text
     assert "| rashid-200 | python | float64 | - | 1,500 (scaled from 2,000) | 40 | 1x |" in text
     assert "| rashid-200 | numba | float32 | 2 | 1.00 | 60,000 | 1,500x * | 20x |" in text
-    assert "| linear | numba | float64 | 1 | 0.100 | 600,000 | 400x | - |" in text
+    assert "| linear | numba | float64 | 1 | 0.100 | 600,000 | 400x | - | - |" in text
+    # per-sample numba epochs as a fraction of the update-only row of their dtype, if any
+    assert "| rashid-200 | numba | float64 | 1 | 2.50 | 24,000 | 600x * | 12x | **0.80** |" in text
+    assert "| rashid-200 | numba | float32 | 2 | 1.00 | 60,000 | 1,500x * | 20x | - |" in text
+    assert "| rashid-200 | update-only | float64 | - | 2.00 | 30,000 |" in text
+    assert "| the bound |" in text and "on this CPU: Test CPU, L2 2 MiB per core." in text
     assert "### sigmoid 784" in text
 
 

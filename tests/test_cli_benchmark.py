@@ -8,6 +8,7 @@ import pytest
 
 from fastnn.cli import main
 from fastnn.cli import train as train_command
+from fastnn.machine import cpu_name
 
 pytestmark = pytest.mark.realdata
 
@@ -20,6 +21,12 @@ COMPARISON_LINE = re.compile(
     r"^benchmark: (?P<backend>\w+): (?P<seconds>[\d.e+-]+) s per epoch \((?P<details>[^)]*)\), "
     r"(?P<rate>[\d,.e+-]+) samples/s; speedup of (?P<main>\w+) over (?P=backend): "
     r"(?P<ratio>[\d.e+-]+)x$", re.MULTILINE)
+
+
+BOUND_LINE = re.compile(
+    r"^benchmark: update-only bound on (?P<cpu>.+): (?P<bound>[\d,.e+-]+) samples/s \(one W -= "
+    r"lr \* outer\(delta, x\) pass per layer, plain compiled loop, best of \d+\); "
+    r"(?P<backend>\w+) per-sample training at (?P<fraction>[\d.]+) of it$", re.MULTILINE)
 
 
 def number(text: str) -> float:
@@ -52,6 +59,12 @@ def test_benchmark_prints_consistent_figures(mnist_dir, capsys, monkeypatch):
     assert main_seconds > 0 and number(main_run["jit"]) >= 0
     assert_close(number(main_run["rate"]) * main_seconds, LIMIT, digits=3)
 
+    bound = BOUND_LINE.search(out)
+    assert bound, out
+    assert bound["backend"] == "numba" and bound["cpu"].startswith(cpu_name())
+    assert_close(number(bound["fraction"]), number(main_run["rate"]) / number(bound["bound"]),
+                 digits=2)
+
     comparisons = {m["backend"]: m for m in COMPARISON_LINE.finditer(out)}
     assert set(comparisons) == {"numpy", "python"}, out
     assert comparisons["numpy"]["details"] == "all 500 images"
@@ -82,3 +95,14 @@ def test_without_benchmark_no_benchmark_lines(mnist_dir, capsys):
                  "--data-dir", str(mnist_dir)])
     assert code == 0
     assert "benchmark:" not in capsys.readouterr().out
+
+
+def test_mini_batch_benchmark_says_the_bound_does_not_apply(mnist_dir, capsys, monkeypatch):
+    monkeypatch.setitem(train_command.BENCHMARK_STRETCH, "python", 50)
+    code = main(["train", "--recipe", "nielsen", "--limit", "200", "--epochs", "1", "--quiet",
+                 "--benchmark", "--data-dir", str(mnist_dir)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert not BOUND_LINE.search(out)
+    assert re.search(r"^benchmark: no update-only bound: it bounds per-sample SGD, and this run "
+                     r"trains in mini-batches of 10 \(sgd\)$", out, re.MULTILINE), out

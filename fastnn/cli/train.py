@@ -8,9 +8,11 @@
     fastnn train --recipe rashid --hidden 200 --epochs 1 --benchmark
 
 ``--benchmark`` adds, after the run, its seconds per epoch (median over the epochs),
-samples/s and JIT compilation time, and times the same configuration on the other two
-backends for one epoch of a stretch of the training set (:data:`BENCHMARK_STRETCH`
-images, scaled to the full set and labelled so), to print the speedups side by side.
+samples/s and JIT compilation time; for per-sample SGD, the machine's update-only bound
+(:mod:`fastnn.calibration`) and the run's rate as a fraction of it; and it times the
+same configuration on the other two backends for one epoch of a stretch of the training
+set (:data:`BENCHMARK_STRETCH` images, scaled to the full set and labelled so), to print
+the speedups side by side.
 All times are the engine's (``History.history["seconds"]``): compilation, progress bar
 and callbacks excluded.
 """
@@ -181,6 +183,26 @@ def _time_stretch(args, backend, x_train, y_train):
     return seconds * len(x_train) / count, count / seconds, count, net.dtype
 
 
+def _print_bound(net, samples_per_second: float) -> None:
+    """The update-only bound of this machine, and the run as a fraction of it.
+
+    See :mod:`fastnn.calibration`: only per-sample SGD must pass over every weight
+    once per sample, so mini-batch runs get a line that says why there is no fraction.
+    """
+    from fastnn.calibration import update_only_bound
+    from fastnn.machine import cpu_description
+
+    if net.batch_size != 1 or net.optimizer != "sgd":
+        print(f"benchmark: no update-only bound: it bounds per-sample SGD, and this run "
+              f"trains in mini-batches of {net.batch_size} ({net.optimizer})", flush=True)
+        return
+    bound = update_only_bound(net.sizes, net.dtype)
+    print(f"benchmark: update-only bound on {cpu_description()}: "
+          f"{_format_rate(bound.samples_per_second)} samples/s (one W -= lr * outer(delta, x) "
+          f"pass per layer, plain compiled loop, best of {len(bound.rates)}); {net.backend} "
+          f"per-sample training at {bound.fraction(samples_per_second):.2f} of it", flush=True)
+
+
 def _print_benchmark(args, net, history, x_train, y_train) -> None:
     """The figures of ``--benchmark``: this run's, then the other backends' for comparison."""
     n = len(x_train)
@@ -193,6 +215,7 @@ def _print_benchmark(args, net, history, x_train, y_train) -> None:
     print(f"benchmark: {net.backend}: {epoch_seconds:.4g} s per epoch (median of {epochs} "
           f"epoch(s)), {_format_rate(n / epoch_seconds)} samples/s, JIT compilation "
           f"{net.compile_seconds_:.4g} s", flush=True)
+    _print_bound(net, n / epoch_seconds)
     for backend in ("numba", "numpy", "python"):
         if backend == net.backend:
             continue

@@ -239,11 +239,15 @@ def fill_zero_rows(G):
 # ---------------------------------------------------------------------------------------
 @jit
 def sigmoid_scalar(z):
-    """``1 / (1 + exp(-z))``, in a form whose exp never overflows."""
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+    """``1 / (1 + exp(-z))``, in a form whose exp never overflows.
+
+    With ``e = exp(-|z|)``: ``1 / (1 + e)`` for z >= 0, ``e / (1 + e)`` below (the
+    same operations as a branch on z's sign, but a selection, which a loop over
+    samples of either sign does not mispredict).
+    """
+    e = math.exp(-abs(z))
+    numerator = 1.0 if z >= 0 else e
+    return numerator / (1.0 + e)
 
 
 @jit
@@ -703,23 +707,24 @@ def pending_sample_layer(WT, biases, activations, use_bias, learning_rate, pendi
     way; ``layer_input`` is nonzero on ``rows[0:n_rows]`` (all rows, ascending, when
     the count is the input size).
 
-    Wide layers (32 columns or more) fuse the update into the forward pass over the
-    union of the two row lists (merged into ``union_rows`` unless one list has every
-    row). Narrow ones (the 10 outputs of the linear nets) update, then multiply: their
+    The update is fused into the forward pass over the union of the two row lists: one
+    of them when it has every row (dense inputs, and every hidden layer), otherwise
+    merged into ``union_rows`` for wide layers (32 columns or more). Narrow layers with
+    sparse inputs (the 10 outputs of the linear nets) update, then multiply: their
     weights stay in cache, and the merge would cost more than the second pass.
     """
     z = pre[layer][0]
     n_inputs = len(pending_input[layer])
-    if c1 - c0 < 32:
-        update_rows(WT, pending_input[layer], pending_rows, n_pending, delta[layer][0],
-                    learning_rate, c0, c1)
-        multiply_rows_into(WT, layer_input, rows, n_rows, z, c0, c1)
-    elif n_pending == n_inputs:
+    if n_pending == n_inputs:
         update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
                                  layer_input, z, c0, c1, pending_rows, n_pending)
     elif n_rows == n_inputs:
         update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
                                  layer_input, z, c0, c1, rows, n_rows)
+    elif c1 - c0 < 32:
+        update_rows(WT, pending_input[layer], pending_rows, n_pending, delta[layer][0],
+                    learning_rate, c0, c1)
+        multiply_rows_into(WT, layer_input, rows, n_rows, z, c0, c1)
     else:
         n_union = merge_rows(pending_rows, n_pending, rows, n_rows, union_rows)
         update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
@@ -854,6 +859,21 @@ def sgd_sample_update(weights_t, biases, use_bias, learning_rate, inputs, delta)
         update_weights(weights_t[layer], inputs[layer], delta[layer][0], learning_rate)
         if use_bias:
             update_biases(biases[layer], delta[layer][0], learning_rate)
+
+
+@jit
+def update_only_epoch(weights_t, inputs, deltas, learning_rate, n_samples):
+    """The update-only pass, ``n_samples`` times: per layer ``update_weights``, nothing else.
+
+    ``weights_t[l]`` (n_in, n_out) receives ``WT[i][j] -= lr * (inputs[l][i] *
+    deltas[l][j])`` over every element, as :func:`sgd_sample_update` applies one
+    sample's update, without biases, forward or backward pass. Per-sample SGD must read
+    and write every weight once per sample, so this plain loop's rate is the bound that
+    :mod:`fastnn.calibration` measures per-sample training against.
+    """
+    for _ in range(n_samples):
+        for layer in range(len(weights_t)):
+            update_weights(weights_t[layer], inputs[layer], deltas[layer], learning_rate)
 
 
 @jit

@@ -1,0 +1,70 @@
+"""What the CPU is: its name and cache sizes, as Linux reports them.
+
+Speed figures mean little without the machine they were taken on, so the benchmarks and
+``fastnn train --benchmark`` print :func:`cpu_description` beside them; :func:`cache_size`
+reads the per-core cache sizes where a kernel's choice depends on them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import re
+from pathlib import Path
+
+__all__ = ["cpu_name", "cpu_description", "cache_size"]
+
+CPUINFO = Path("/proc/cpuinfo")
+CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
+
+
+@functools.lru_cache(maxsize=None)
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), e.g. ``'Intel(R) Xeon(R) Processor'``.
+
+    Elsewhere :func:`platform.processor` or the architecture, and the logical CPU count.
+    """
+    try:
+        match = re.search(r"^model name\s*:\s*(.+)$", CPUINFO.read_text(), re.MULTILINE)
+    except OSError:
+        match = None
+    return match.group(1).strip() if match else (platform.processor() or platform.machine())
+
+
+def cpu_description() -> str:
+    """:func:`cpu_name`, the logical CPUs and the L2 cache per core, e.g.
+    ``'Intel(R) Xeon(R) Processor, 2 logical CPUs, L2 2 MiB per core'``."""
+    parts = [cpu_name(), f"{os.cpu_count()} logical CPUs"]
+    l2 = cache_size(2)
+    if l2:
+        parts.append(f"L2 {l2 / 2**20:g} MiB per core" if l2 >= 2**20
+                     else f"L2 {l2 // 2**10} KiB per core")
+    return ", ".join(parts)
+
+
+def _parse_size(text: str) -> int:
+    """``'2048K'`` -> 2097152; ``'48K'``, ``'300M'``, ``'512'`` likewise."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)\s*", text)
+    if not match:
+        raise ValueError(f"cannot read a cache size from {text!r}")
+    return int(match.group(1)) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2)]
+
+
+@functools.lru_cache(maxsize=None)
+def cache_size(level: int, root: Path = CACHE_DIR) -> int | None:
+    """Bytes of the data (or unified) cache at ``level`` that cpu0 sees, or None.
+
+    Read from ``/sys/devices/system/cpu/cpu0/cache/index*/{level,type,size}``; None where
+    Linux does not say (another OS, or a container that hides it).
+    """
+    for index in sorted(root.glob("index*")):
+        try:
+            if int((index / "level").read_text()) != level:
+                continue
+            if (index / "type").read_text().strip() not in ("Data", "Unified"):
+                continue
+            return _parse_size((index / "size").read_text())
+        except (OSError, ValueError):
+            continue
+    return None

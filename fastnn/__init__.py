@@ -22,6 +22,8 @@ _LAZY = {
     "recipes": ("fastnn.recipes", None),
     "kernels": ("fastnn.kernels", None),
     "config": ("fastnn.config", None),
+    "sweep": ("fastnn.experiments.runner", "sweep"),
+    "SweepResult": ("fastnn.experiments.result", "SweepResult"),
 }
 
 __all__ = ["__version__", *_LAZY]

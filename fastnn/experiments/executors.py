@@ -53,7 +53,7 @@ def terminate_pool(pool):
             process.terminate()
 
 
-def connect_dask(address, timeout=CONNECT_TIMEOUT):
+def connect_dask(address, timeout=None):
     """A :class:`distributed.Client` connected to the scheduler at ``address``.
 
     Raises
@@ -61,9 +61,10 @@ def connect_dask(address, timeout=CONNECT_TIMEOUT):
     ImportError
         Dask's distributed package is not installed; the message says how to install it.
     ConnectionError
-        No scheduler answered at ``address`` within ``timeout`` seconds; the message
-        names the address.
+        No scheduler answered at ``address`` within ``timeout`` seconds (default
+        :data:`CONNECT_TIMEOUT`); the message names the address.
     """
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     try:
         from distributed import Client
     except ImportError as exc:

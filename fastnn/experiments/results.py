@@ -32,7 +32,12 @@ def _check_writable(path):
     if path.is_dir():
         raise IsADirectoryError(f"results path {str(path)!r} is a directory; name a file in it, "
                                 f"e.g. {str(path / 'results.jsonl')!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise type(exc)(exc.errno, f"cannot create the directory {str(path.parent)!r} of the "
+                                   f"results file {str(path)!r} ({exc.strerror}); choose "
+                                   "another path") from exc
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise PermissionError(f"cannot write the results file {str(path)!r}: its directory "
                               f"{str(path.parent)!r} is not writable; choose another path")

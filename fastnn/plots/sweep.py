@@ -12,6 +12,9 @@ from fastnn.plots._figure import figure_and_axes, save_png
 
 __all__ = ["plot_sweep"]
 
+#: Integer x values up to this many get a tick each (epochs, hidden sizes).
+MAX_TICKS = 12
+
 
 def _sort_key(value):
     return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
@@ -68,7 +71,7 @@ def plot_sweep(summary, x, hue=None, *, reference=None, path=None, ax=None, titl
                            yerr=errors, marker="o", markersize=4, capsize=3, label=label)
         colors[value] = line.lines[0].get_color()
     for point in reference or []:
-        color = colors.get(point.get("hue"), "black")
+        color = colors.get(point["hue"], "black") if "hue" in point else "black"
         label = point.get("label", "published")
         px, py = point["x"], point["accuracy"]
         if isinstance(px, tuple) or isinstance(py, tuple):
@@ -81,11 +84,12 @@ def plot_sweep(summary, x, hue=None, *, reference=None, path=None, ax=None, titl
                     markeredgewidth=2, color=color, label=label)
     if categorical:
         ax.set_xticks(range(len(xs)), [str(v) for v in xs])
-    elif xscale:
-        ax.set_xscale(xscale)
-    if not categorical and xscale == "log":
-        ax.set_xticks(xs, [f"{v:g}" for v in xs])
-        ax.minorticks_off()
+    else:
+        if xscale:
+            ax.set_xscale(xscale)
+        if xscale == "log" or (len(xs) <= MAX_TICKS and all(isinstance(v, int) for v in xs)):
+            ax.set_xticks(xs, [f"{v:g}" for v in xs])
+            ax.minorticks_off()
     ax.set_xlabel(x)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)

@@ -166,6 +166,7 @@ def run(args) -> int:
     import statistics
 
     from fastnn.experiments import get_preset, sweep
+    from fastnn.experiments.presets import DEFAULT_REPEATS
 
     preset = get_preset(args.preset) if args.preset else None
     if preset is not None:
@@ -173,7 +174,7 @@ def run(args) -> int:
             raise ValueError("--preset sets its own grid and epochs; drop --grid and --epochs, "
                              "or use --recipe")
         recipe, grid, epochs = preset.recipe, preset.grid, preset.epochs
-        repeats = args.repeats if args.repeats is not None else 5
+        repeats = args.repeats if args.repeats is not None else DEFAULT_REPEATS
     else:
         if not args.grid:
             raise ValueError("give at least one --grid KEY=V1,V2,... with --recipe")

@@ -24,6 +24,8 @@ _LAZY = {
     "config": ("fastnn.config", None),
     "metrics": ("fastnn.metrics", None),
     "plots": ("fastnn.plots", None),
+    "sweep": ("fastnn.experiments.runner", "sweep"),
+    "SweepResult": ("fastnn.experiments.result", "SweepResult"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fastnn.network import Network
 
-__all__ = ["linear", "grokking", "rashid", "nielsen", "keras", "RECIPES", "make"]
+__all__ = ["linear", "grokking", "rashid", "nielsen", "keras", "RECIPES", "make", "parameters"]
 
 #: The linear blog gives no alpha ("tried a couple"). On pixels / 255 one pass with
 #: alpha 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.01 gave a mean test accuracy
@@ -86,10 +86,26 @@ RECIPES = {"linear": linear, "grokking": grokking, "rashid": rashid, "nielsen": 
            "keras": keras}
 
 
+#: The recipes that take ``hidden=`` (the size of their hidden layer, or a list of sizes).
+WITH_HIDDEN = ("rashid", "nielsen", "keras")
+
+
+def parameters(name):
+    """The keyword names that recipe ``name`` takes: the constructor's, plus ``hidden``."""
+    import inspect
+
+    _recipe(name)
+    names = [p for p in inspect.signature(Network.__init__).parameters if p != "self"]
+    return names + ["hidden"] if name in WITH_HIDDEN else names
+
+
+def _recipe(name):
+    try:
+        return RECIPES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"recipe must be one of {', '.join(map(repr, RECIPES))}, got {name!r}") from None
+
+
 def make(name, **overrides):
     """The recipe called ``name``, with overrides."""
-    try:
-        recipe = RECIPES[name]
-    except KeyError:
-        raise ValueError(f"recipe must be one of {', '.join(map(repr, RECIPES))}, got {name!r}") from None
-    return recipe(**overrides)
+    return _recipe(name)(**overrides)

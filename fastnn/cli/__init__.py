@@ -31,6 +31,7 @@ COMMANDS = [
     "fastnn.cli.evaluate",
     "fastnn.cli.predict",
     "fastnn.cli.plot",
+    "fastnn.cli.sweep",
 ]
 
 

@@ -1,0 +1,207 @@
+"""What runs in a sweep's worker process: one training run -> its result rows.
+
+A worker process loads the dataset once, from its own data directory, and keeps it for
+every run it is given; it runs Numba on one thread; before its first run of a network
+configuration it compiles that configuration's kernels (or loads them from Numba's
+cache), so that compilation never counts in a run's ``seconds``. Nothing but a small
+:class:`Task` travels to the worker and a list of rows back: neither the dataset nor a
+compiled function is sent.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+__all__ = ["Task", "init_process", "prepare_worker", "run_task", "result_row"]
+
+#: Training images the warm-up fits on (at least two batches of the run's network).
+WARMUP_SAMPLES = 16
+
+_lock = threading.Lock()
+_datasets = {}  # (data_dir, download) -> ((x_train, y_train), (x_test, y_test))
+_warm = set()  # configurations whose kernels are compiled or loaded in this process
+_overhead = {}  # this process's start-up figures, returned with its first result
+_reported = False
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run, as sent to a worker.
+
+    Attributes
+    ----------
+    recipe : str
+    params : dict
+        The grid's values for the run.
+    repeat, seed : int
+    epochs : tuple of int
+        The epochs after which a row is recorded (sorted); training goes to the last.
+    limit : int or None
+        Train on ``x_train[:limit]``.
+    data_dir : str or None
+        None: the worker's own data directory (its FASTNN_DATA, checkout or cache).
+    download : bool
+        Whether the worker may download a missing dataset.
+    """
+
+    recipe: str
+    params: dict
+    repeat: int
+    seed: int
+    epochs: tuple
+    limit: int | None = None
+    data_dir: str | None = None
+    download: bool = True
+    skip: tuple = field(default=())  # epochs whose rows the results file already holds
+
+
+def init_process(created_at=None):
+    """Initializer of the local pool's processes: one Numba thread, the start-up time.
+
+    Runs before anything imports Numba, so ``NUMBA_NUM_THREADS=1`` takes effect.
+    ``created_at`` is the parent's :func:`time.time` when it made the pool.
+    """
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    if created_at is not None:
+        _overhead["start_seconds"] = time.time() - created_at
+
+
+def _one_numba_thread():
+    """Numba on one thread here, whoever started the process (e.g. a Dask worker)."""
+    if "numba" not in sys.modules:
+        os.environ["NUMBA_NUM_THREADS"] = "1"
+        return
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def _load(task):
+    from fastnn.datasets import load_mnist
+
+    key = (task.data_dir, task.download)
+    if key not in _datasets:
+        start = time.perf_counter()
+        _datasets[key] = load_mnist(data_dir=task.data_dir, download=task.download,
+                                    progress=False)
+        _overhead.setdefault("data_seconds", time.perf_counter() - start)
+    return _datasets[key]
+
+
+def _warm_up(task, data):
+    """Compile (or load from the cache) the kernels of the task's network configuration.
+
+    Fits the run's own configuration on :data:`WARMUP_SAMPLES` images and predicts once,
+    which calls every kernel that a run of it calls.
+    """
+    from fastnn import recipes
+    from fastnn.experiments.grid import encode_params
+    from fastnn.training import TrainingDivergedError
+
+    key = (task.recipe, encode_params(task.params))
+    if key in _warm:
+        return
+    (x_train, y_train), (x_test, _) = data
+    start = time.perf_counter()
+    net = recipes.make(task.recipe, **task.params, seed=0)
+    n = max(WARMUP_SAMPLES, 2 * net.batch_size)
+    try:
+        net.fit(x_train[:n], y_train[:n], epochs=1)
+    except TrainingDivergedError:
+        pass  # the kernels ran, and so are compiled
+    net.predict(x_test[:n])
+    _overhead.setdefault("compile_seconds", time.perf_counter() - start)
+    _warm.add(key)
+
+
+def prepare_worker(task):
+    """Make this process ready for ``task``: one Numba thread, the dataset, warm kernels.
+
+    Returns the dataset, ``((x_train, y_train), (x_test, y_test))``, loaded once per
+    process and data directory.
+    """
+    with _lock:
+        _one_numba_thread()
+        if "import_seconds" not in _overhead:
+            start = time.perf_counter()
+            import numba  # noqa: F401
+            import fastnn.network  # noqa: F401
+            _overhead["import_seconds"] = time.perf_counter() - start
+        data = _load(task)
+        _warm_up(task, data)
+        return data
+
+
+def _take_overhead():
+    """This process's start-up figures, the first time only (None afterwards)."""
+    global _reported
+    with _lock:
+        if _reported or "compile_seconds" not in _overhead:
+            return None
+        _reported = True
+        return {"pid": os.getpid(), "host": socket.gethostname(), **_overhead}
+
+
+def result_row(task, epoch, *, metrics=None, error=None):
+    """A results-file row of ``task`` at ``epoch``: ``metrics`` (ok) or ``error`` (failed)."""
+    from fastnn import __version__
+
+    metrics = metrics or {}
+    return {
+        "recipe": task.recipe, "params": task.params, "repeat": task.repeat,
+        "seed": task.seed, "epoch": epoch, "limit": task.limit,
+        "test_accuracy": metrics.get("test_accuracy"), "test_loss": metrics.get("test_loss"),
+        "train_loss": metrics.get("train_loss"), "train_accuracy": metrics.get("train_accuracy"),
+        "seconds": metrics.get("seconds"),
+        "status": "failed" if error is not None else "ok", "error": error,
+        "fastnn_version": __version__,
+    }
+
+
+def _train(task, data, rows):
+    """Train the run to its last epoch, appending a row to ``rows`` after each listed one."""
+    from fastnn import recipes
+
+    (x_train, y_train), (x_test, y_test) = data
+    if task.limit is not None:
+        if task.limit > len(x_train):
+            raise ValueError(f"limit={task.limit} is more than the {len(x_train)} training images")
+        x_train, y_train = x_train[:task.limit], y_train[:task.limit]
+    net = recipes.make(task.recipe, **task.params, seed=task.seed)
+    seconds = 0.0
+    for epoch in range(1, task.epochs[-1] + 1):
+        history = net.fit(x_train, y_train, epochs=1).history
+        seconds += history["seconds"][0]
+        if epoch in task.epochs and epoch not in task.skip:
+            test = net.evaluate(x_test, y_test)
+            rows.append(result_row(task, epoch, metrics={
+                "test_accuracy": test["accuracy"], "test_loss": test["loss"],
+                "train_loss": history["loss"][0], "train_accuracy": history["accuracy"][0],
+                "seconds": seconds}))
+
+
+def run_task(task):
+    """Run one task in this process; what the executors call.
+
+    Returns
+    -------
+    dict
+        ``rows``: the task's rows, ``ok`` after each listed epoch that it reached (less
+        those in ``task.skip``), then one ``failed`` row, at the first listed epoch not
+        reached, when the run raised (divergence included); ``worker``: this process's
+        start-up figures with its first result, else None.
+    """
+    rows = []
+    try:
+        data = prepare_worker(task)
+        _train(task, data, rows)
+    except Exception as exc:  # noqa: BLE001 - any failure of a run is that run's row
+        done = {row["epoch"] for row in rows} | set(task.skip)
+        epoch = next((e for e in task.epochs if e not in done), task.epochs[-1])
+        rows.append(result_row(task, epoch, error=f"{type(exc).__name__}: {exc}"))
+    return {"rows": rows, "worker": _take_overhead()}

@@ -38,6 +38,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastnn.plots._figure import figure_and_axes, new_figure, save_png
+
 BASELINES = ("python", "numpy")
 BACKEND_ORDER = ("python", "numpy", "numba", "numba-raw", "update-only")
 #: The backend name of the update-only pass's rows (``test_update_only_bound``).
@@ -253,15 +255,6 @@ def draw_bar_clusters(ax, clusters, xlabel: str, colors=None, legend: bool = Tru
         ax.legend(loc="best", fontsize="small")
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_speedups(results, path, baseline: str = "python") -> None:
     """Write a bar chart of speedups vs ``baseline`` (log scale), one bar cluster per group."""
     clusters = []  # (group, [(label, speedup)])
@@ -273,13 +266,10 @@ def plot_speedups(results, path, baseline: str = "python") -> None:
             clusters.append((group, bars))
     if not clusters:
         raise SystemExit(f"no group has a {baseline!r} row to compare with")
-    plt = _pyplot()
     n_labels = len({label for _, bars in clusters for label, _ in bars})
-    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.25 * n_labels * len(clusters)))
+    fig, ax = figure_and_axes(width=9, height=1.0 + 0.25 * n_labels * len(clusters))
     draw_bar_clusters(ax, clusters, f"speedup vs {baseline} (median / median, log scale)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_png(fig, path, dpi=120)
 
 
 # ---------------------------------------------------------------------------------------
@@ -449,7 +439,6 @@ def epoch_table(rows) -> str:
 
 def plot_epoch_speedups(rows, path) -> None:
     """Write two bar charts (log scale): speedups vs plain Python and vs NumPy, per network."""
-    plt = _pyplot()
     panels = []
     for baseline, title in (("python", "plain Python (float64)"), ("numpy", "NumPy (same dtype)")):
         clusters = []
@@ -467,11 +456,14 @@ def plot_epoch_speedups(rows, path) -> None:
         raise SystemExit("no epoch results with a python or numpy row to compare with")
     labels = list(dict.fromkeys(label for _, clusters in panels for _, bars in clusters
                                 for label, _ in bars))
-    palette = plt.get_cmap("tab10").colors
+    from matplotlib import colormaps
+    from matplotlib.patches import Rectangle
+
+    palette = colormaps["tab10"].colors
     colors = {label: palette[k % len(palette)] for k, label in enumerate(labels)}
     n_networks = max(len(clusters) for _, clusters in panels)
-    fig, axes = plt.subplots(1, len(panels), squeeze=False,
-                             figsize=(7 * len(panels), 2.0 + 0.2 * len(labels) * n_networks))
+    fig = new_figure(7 * len(panels), 2.0 + 0.2 * len(labels) * n_networks)
+    axes = fig.subplots(1, len(panels), squeeze=False)
     scaled = {row.network for row in rows if row.backend == "python" and row.scaled_from}
     for ax, (title, clusters) in zip(axes[0], panels):
         xlabel = "speedup (seconds per epoch / seconds per epoch), log scale"
@@ -481,11 +473,10 @@ def plot_epoch_speedups(rows, path) -> None:
         draw_bar_clusters(ax, clusters, xlabel, colors=colors, legend=False)
         ax.set_title(f"one MNIST epoch: speedup vs {title}")
         ax.grid(axis="x", which="both", alpha=0.3)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[label]) for label in labels]
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), fontsize="small")
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    handles = [Rectangle((0, 0), 1, 1, color=colors[label]) for label in labels]
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
+               fontsize="small")
+    save_png(fig, path, dpi=120)
 
 
 def main(argv=None) -> int:

@@ -22,6 +22,7 @@ _LAZY = {
     "recipes": ("fastnn.recipes", None),
     "kernels": ("fastnn.kernels", None),
     "config": ("fastnn.config", None),
+    "compile": ("fastnn.compilation", "compile"),
 }
 
 __all__ = ["__version__", *_LAZY]

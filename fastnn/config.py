@@ -93,8 +93,8 @@ BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
 DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))
 
 
-def jit_options(parallel: bool = False, inline: bool = False) -> dict:
-    """The keyword arguments that every fastnn kernel is compiled with."""
+def jit_options(parallel: bool = False, inline: bool = False, internal: bool = False) -> dict:
+    """The keyword arguments that every fastnn kernel is compiled with (see :func:`jit`)."""
     options = {
         "cache": CACHE,
         "fastmath": FASTMATH,
@@ -107,10 +107,13 @@ def jit_options(parallel: bool = False, inline: bool = False) -> dict:
         options["parallel"] = True
     if inline:
         options["inline"] = "always"
+    if internal:
+        options["no_cpython_wrapper"] = True
+        options["no_cfunc_wrapper"] = True
     return options
 
 
-def jit(function=None, *, parallel: bool = False, inline: bool = False):
+def jit(function=None, *, parallel: bool = False, inline: bool = False, internal: bool = False):
     """Compile ``function`` lazily with :func:`numba.njit` and fastnn's settings.
 
     Nothing is compiled here: Numba compiles on the first call, for the argument types
@@ -120,17 +123,64 @@ def jit(function=None, *, parallel: bool = False, inline: bool = False):
     because Numba names its cache files after it. ``inline=True`` has Numba inline the
     function into its callers (for a short inner loop whose call would cost more than
     its work).
+
+    ``internal=True`` is for a function that only compiled code calls: Numba then
+    builds it without the wrappers that let Python (``no_cpython_wrapper``) and C
+    (``no_cfunc_wrapper``) call it, code that every compilation of it would otherwise
+    generate, optimise and cache for nothing. Calling such a function from Python is
+    refused with a TypeError (its ``py_func`` stays callable).
     """
     import numba
 
     def decorate(func):
         if FASTMATH and CACHE:
             func = _named_for_fastmath(func)
-        return numba.njit(**jit_options(parallel, inline))(func)
+        dispatcher = numba.njit(**jit_options(parallel, inline, internal))(func)
+        if not DISABLE_JIT:
+            dispatcher.__class__ = _dispatcher_class(type(dispatcher), internal)
+        return dispatcher
 
     if function is None:
         return decorate
     return decorate(function)
+
+
+_DISPATCHER_CLASSES: dict = {}
+
+
+def _dispatcher_class(base, internal: bool):
+    """Numba's dispatcher class ``base``, with fastnn's two changes.
+
+    * A compiled caller's constant argument (a literal ``0``, typed
+      ``Literal[int](0)``) is typed as its plain type (``int64``): the callee then
+      compiles once for every call site instead of once more per constant, and the
+      cache holds one entry for both.
+    * ``internal``: Python calls are refused. Without its CPython wrapper a compiled
+      function has no entry point for Python, and Numba would call a null pointer;
+      compiled callers never go through ``__call__``.
+    """
+    key = (base, internal)
+    if key not in _DISPATCHER_CLASSES:
+        from numba.core import types
+
+        def get_call_template(self, args, kws):
+            return base.get_call_template(
+                self, tuple(types.unliteral(a) for a in args),
+                {name: types.unliteral(t) for name, t in kws.items()})
+
+        namespace = {"get_call_template": get_call_template}
+        if internal:
+            def __call__(self, *args, **kwargs):
+                raise TypeError(
+                    f"{self.py_func.__qualname__} is compiled for fastnn's compiled loops "
+                    "only (no CPython wrapper); call it from a jitted function, or call its "
+                    ".py_func to run it uncompiled"
+                )
+
+            namespace["__call__"] = __call__
+        name = f"{'Internal' if internal else 'Fastnn'}{base.__name__}"
+        _DISPATCHER_CLASSES[key] = type(name, (base,), namespace)
+    return _DISPATCHER_CLASSES[key]
 
 
 def _named_for_fastmath(func):

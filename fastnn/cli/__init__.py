@@ -29,6 +29,7 @@ COMMANDS = [
     "fastnn.cli.train",
     "fastnn.cli.evaluate",
     "fastnn.cli.predict",
+    "fastnn.cli.compile",
 ]
 
 

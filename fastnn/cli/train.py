@@ -86,6 +86,8 @@ def run(args) -> int:
           f"batch_size={net.batch_size}, backend={net.backend}, dtype={net.dtype}, "
           f"{len(x_train)} training images, {epochs} epoch(s)", flush=True)
 
+    _say_if_compiling(net, x_train, y_train, x_test)
+
     callback = None
     if args.eval_every is not None:
         print(f"after {0:>7} images: test accuracy {net.score(x_test, y_test):.4f}", flush=True)
@@ -118,6 +120,15 @@ def run(args) -> int:
         path = net.save(args.save)
         print(f"saved to {path}")
     return 0
+
+
+def _say_if_compiling(net, x_train, y_train, x_test) -> None:
+    """Print one line when training or prediction will compile: nothing in the cache."""
+    from fastnn.compilation import FIRST_COMPILE, needs_compiling
+
+    if needs_compiling(net, x_train[:1], y_train[:1]) or needs_compiling(net, x_test[:1]):
+        print(f"compiling fastnn's kernels for {net.dtype} (first run on this machine, "
+              f"{FIRST_COMPILE}; `fastnn compile` does this ahead of time)", flush=True)
 
 
 def _format_rate(rate: float) -> str:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
@@ -184,21 +185,21 @@ def update_biases(b, delta, alpha):
         b[j] -= alpha * delta[j]
 
 
-@jit
+@jit(internal=True)
 def fill_zero(v):
     """``v[j] = 0`` in place."""
     for j in range(len(v)):
         v[j] = 0.0
 
 
-@jit
+@jit(internal=True)
 def sgd_step_vector(w, g, scale):
     """``w[j] -= scale * g[j]`` in place."""
     for j in range(len(w)):
         w[j] -= scale * g[j]
 
 
-@jit
+@jit(internal=True)
 def sgd_step(W, G, scale):
     """Row by row :func:`sgd_step_vector`: ``W -= scale * G`` in place."""
     for r in range(len(W)):
@@ -227,7 +228,7 @@ def rmsprop_step(W, G, V, learning_rate, rho, one_minus_rho, epsilon, inv_batch)
         rmsprop_step_vector(W[r], G[r], V[r], learning_rate, rho, one_minus_rho, epsilon, inv_batch)
 
 
-@jit
+@jit(internal=True)
 def fill_zero_rows(G):
     """``G[r][c] = 0`` in place."""
     for r in range(len(G)):
@@ -237,7 +238,7 @@ def fill_zero_rows(G):
 # ---------------------------------------------------------------------------------------
 # Activations
 # ---------------------------------------------------------------------------------------
-@jit
+@jit(internal=True)
 def sigmoid_scalar(z):
     """``1 / (1 + exp(-z))``, in a form whose exp never overflows."""
     if z >= 0:
@@ -273,13 +274,13 @@ def softmax_into(z, out):
         out[j] = out[j] / total
 
 
-@jit
+@jit(internal=True)
 def identity_into(z, out):
     for j in range(len(z)):
         out[j] = z[j]
 
 
-@jit
+@jit(internal=True)
 def activate_into(z, out, activation):
     """Apply the activation with code ``activation`` (IDENTITY, SIGMOID, RELU, SOFTMAX)."""
     if activation == SIGMOID:
@@ -318,7 +319,7 @@ def softmax_jacobian_into(y, out):
                 row[j] = -(y[i] * y[j])
 
 
-@jit
+@jit(internal=True)
 def times_derivative_into(error, z, y, activation, out):
     """``out = error * f'(z)`` for an element-wise activation f with output y = f(z).
 
@@ -335,7 +336,7 @@ def times_derivative_into(error, z, y, activation, out):
             out[j] = error[j]
 
 
-@jit
+@jit(internal=True)
 def argmax(v):
     """Index of the first largest element of v."""
     best = 0
@@ -371,7 +372,7 @@ def _atomic_increment(typingctx, array, index):
     return types.int64(array, index), codegen
 
 
-@jit
+@jit(internal=True)
 def barrier(sync, generation, parties):
     """Wait until ``parties`` threads have called this with the same ``generation``.
 
@@ -395,7 +396,7 @@ def barrier(sync, generation, parties):
 BLOCK = 8
 
 
-@jit
+@jit(internal=True)
 def transposed_multiply_block_into(M, A, count, Z):
     """``Z[s] = M.T @ A[s]`` for s < count, reading each row of M once for all samples.
 
@@ -437,7 +438,7 @@ def transposed_multiply_block_into(M, A, count, Z):
         r += 1
 
 
-@jit
+@jit(internal=True)
 def accumulate_outer_block(G, A, D, count):
     """``G[r][c] += A[s][r] * D[s][c]`` for s = 0, ..., count - 1 in order, row by row.
 
@@ -527,7 +528,7 @@ def accumulate_outer_rows(G, x, rows, n_rows, d):
             row[c] += xr * d[c]
 
 
-@jit
+@jit(internal=True)
 def mostly_zero(input_counts, count, n_inputs):
     """True when the block's samples 0..count-1 have fewer than half their inputs nonzero.
 
@@ -561,7 +562,7 @@ def merge_rows(rows_a, n_a, rows_b, n_b, out):
     return n
 
 
-@jit
+@jit(internal=True)
 def finish_layer_into(biases, activations, use_bias, layer, pre, act, count):
     """Add the biases to ``pre[layer][s]`` and apply the activation, for s < count."""
     for s in range(count):
@@ -586,9 +587,11 @@ def forward_block_into(weights_t, biases, activations, use_bias, x_block, input_
     for layer in range(len(weights_t)):
         if layer == 0:
             if mostly_zero(input_counts, count, len(weights_t[0])):
+                # uint64 bounds, as per-sample training passes them: one compilation
                 for s in range(count):
                     multiply_rows_into(weights_t[0], x_block[s], input_rows[s],
-                                       input_counts[s], pre[0][s], 0, len(pre[0][s]))
+                                       input_counts[s], pre[0][s], np.uint64(0),
+                                       np.uint64(len(pre[0][s])))
             else:
                 transposed_multiply_block_into(weights_t[0], x_block, count, pre[0])
         else:
@@ -596,7 +599,7 @@ def forward_block_into(weights_t, biases, activations, use_bias, x_block, input_
         finish_layer_into(biases, activations, use_bias, layer, pre, act, count)
 
 
-@jit
+@jit(internal=True)
 def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z, c0, c1,
                              rows, n_rows):
     """Apply the previous sample's update to WT while computing ``z = WT.T @ a``.
@@ -659,7 +662,7 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
         k += 1
 
 
-@jit
+@jit(internal=True)
 def update_rows(WT, pending_input, rows, n_rows, pending_delta, learning_rate, c0, c1):
     """``WT[r][c - c0] -= lr * (pending_input[r] * pending_delta[c])`` for c0 <= c < c1,
     on the rows ``rows[0:n_rows]``.
@@ -675,7 +678,7 @@ def update_rows(WT, pending_input, rows, n_rows, pending_delta, learning_rate, c
             row[c - c0] -= learning_rate * (pr * pending_delta[c])
 
 
-@jit
+@jit(internal=True)
 def activate_columns_into(z, out, activation, c0, c1):
     """:func:`activate_into` on columns c0 <= c < c1 (softmax always takes all of z)."""
     if activation == SOFTMAX:
@@ -691,7 +694,7 @@ def activate_columns_into(z, out, activation, c0, c1):
             out[c] = z[c]
 
 
-@jit
+@jit(internal=True)
 def pending_sample_layer(WT, biases, activations, use_bias, learning_rate, pending_input, delta,
                          layer_input, pre, act, layer, c0, c1, pending_rows, n_pending, rows,
                          n_rows, union_rows):
@@ -733,7 +736,7 @@ def pending_sample_layer(WT, biases, activations, use_bias, learning_rate, pendi
     activate_columns_into(z, act[layer][0], activations[layer], c0, c1)
 
 
-@jit
+@jit(internal=True)
 def flush_pending_layer(WT, biases, use_bias, learning_rate, pending_input, delta,
                         layer, c0, c1, pending_rows, n_pending):
     """Apply the pending update of layer ``layer`` on columns c0..c1 (held by WT), on
@@ -747,7 +750,7 @@ def flush_pending_layer(WT, biases, use_bias, learning_rate, pending_input, delt
             b[c] -= learning_rate * d[c]
 
 
-@jit
+@jit(internal=True)
 def copy_into(source, target):
     """``target[i] = source[i]``."""
     for i in range(len(target)):
@@ -782,7 +785,7 @@ def load_input_into(row, x, use_table, table, rows):
     return n
 
 
-@jit
+@jit(internal=True)
 def keep_inputs(x, act, pending_input, input_rows, input_counts, source, n_rows, pending):
     """Copy each layer's input (x, then row 0 of act[l - 1]) into pending_input[l], and
     x's nonzero rows ``input_rows[source][0:n_rows]`` into ``input_rows[pending]``, with
@@ -856,7 +859,7 @@ def sgd_sample_update(weights_t, biases, use_bias, learning_rate, inputs, delta)
             update_biases(biases[layer], delta[layer][0], learning_rate)
 
 
-@jit
+@jit(internal=True)
 def accumulate_gradients(grad_w, grad_b, x_block, input_rows, input_counts, act, delta,
                          count):
     """Add the gradients of samples 0..count-1 of the block to grad_w[l] and grad_b[l].
@@ -879,7 +882,7 @@ def accumulate_gradients(grad_w, grad_b, x_block, input_rows, input_counts, act,
             accumulate_vector(grad_b[layer], delta[layer][s])
 
 
-@jit
+@jit(internal=True)
 def apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho, one_minus_rho,
                     epsilon, batch_count, grad_w, grad_b, mean_square_w, mean_square_b, scalar):
     """Apply a mini-batch's gradient sums, then zero the sums.
@@ -907,7 +910,7 @@ def apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho, 
         fill_zero(grad_b[layer])
 
 
-@jit
+@jit(internal=True)
 def score_sample(y, t, label, loss):
     """(loss, 1 if y's largest output is at label else 0) of one sample's output y."""
     return sample_loss(y, t, loss), 1 if argmax(y) == label else 0

@@ -9,10 +9,12 @@ network's training or prediction is in the cache yet.
 
 What a recipe needs, per dtype, is three compiled loops (per-sample training, mini-batch
 training, prediction), each for uint8 pixels and for float inputs. Their types depend on
-the dtype and the number of layers only, so recipes of the same depth share them: the
-work goes out in groups of one dtype and one depth, one group at a time per process.
-Recipes run with their default layer sizes and one thread; ``threads=2`` and deeper
-networks compile on their first run.
+the dtype and the number of layers only, so recipes of the same depth share them, and
+the functions the loops call are shared more widely. The work goes out in groups, one
+per dtype (and per depth when there are enough processes), a process per group, so no
+function is compiled twice for one type. Processes save to the cache under a lock (see
+:func:`fastnn.config.jit`). Recipes are compiled with their default layer sizes and one
+thread; ``threads=2`` and other depths compile on their first run.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import os
 import time
 from dataclasses import dataclass
 
-__all__ = ["compile", "needs_compiling", "cache_location", "CompileResult", "DTYPES"]
+__all__ = ["compile", "needs_compiling", "compile_prediction_in_background", "cache_location",
+           "CompileResult", "DTYPES"]
 
 DTYPES = ("float64", "float32")
 
@@ -94,23 +97,19 @@ def _counts(kernel):
     return sum(kernel.stats.cache_hits.values()), sum(kernel.stats.cache_misses.values())
 
 
-def _loop_counts():
-    """(cache hits, cache misses) summed over every compiled function of
-    :mod:`fastnn.kernels._loops`: a miss is a function compiled."""
+def _functions_compiled():
+    """Numba's cache misses (functions compiled) over all of :mod:`fastnn.kernels._loops`."""
     from fastnn.kernels import _loops
 
-    counts = [_counts(f) for f in vars(_loops).values() if hasattr(f, "stats")]
-    return sum(h for h, _ in counts), sum(m for _, m in counts)
+    return sum(_counts(f)[1] for f in vars(_loops).values() if hasattr(f, "stats"))
 
 
-def _sample_data(n=_MINI_BATCH):
-    """A few uint8 images and their labels: the input types (floats are made from them)."""
+def _sample_data():
+    """Two uint8 images and their labels: the input types (floats are made from them)."""
     import numpy as np
 
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-    labels = np.arange(n) % 10
-    return images, labels
+    images = np.random.default_rng(0).integers(0, 256, (2, 28, 28), dtype=np.uint8)
+    return images, np.arange(2)
 
 
 def _networks(recipe: str, dtype: str):
@@ -128,7 +127,7 @@ def _compile_recipe(recipe: str, dtype: str) -> CompileResult:
     """Compile (or load) every loop ``recipe`` needs in ``dtype``, in this process."""
     images, labels = _sample_data()
     start = time.perf_counter()
-    misses0 = _loop_counts()[1]
+    functions = _functions_compiled()
     calls = []  # (network, inputs, targets, labels); targets None for prediction
     for index, net in enumerate(_networks(recipe, dtype)):
         for x in (images, images.astype(dtype) / 255):
@@ -145,9 +144,8 @@ def _compile_recipe(recipe: str, dtype: str) -> CompileResult:
         compiled += misses > 0
         loaded += hits > 0 and not misses
         in_memory += not hits and not misses
-    misses1 = _loop_counts()[1]
     return CompileResult(recipe, dtype, time.perf_counter() - start, compiled, loaded,
-                         in_memory, misses1 - misses0, os.getpid())
+                         in_memory, _functions_compiled() - functions, os.getpid())
 
 
 def _compile_group(group):
@@ -155,15 +153,22 @@ def _compile_group(group):
     return [_compile_recipe(recipe, dtype) for recipe, dtype in group]
 
 
-def _groups(recipes, dtypes):
-    """(recipe, dtype) pairs grouped by dtype and depth: a group's recipes share loops."""
+def _groups(recipes, dtypes, workers):
+    """The (recipe, dtype) pairs as groups of work, one process each, largest first.
+
+    A group is one dtype: its recipes share their compiled functions (the loops and
+    their callees, typed by the dtype), which a process then compiles once. With more
+    processes than dtypes, each dtype splits further by the networks' depth (recipes of
+    one depth share their loops; of two depths, only the small callees).
+    """
     from fastnn.recipes import make
 
+    by_depth = workers > len(dtypes)
     groups: dict = {}
     for dtype in dtypes:
         for recipe in recipes:
-            depth = len(make(recipe).sizes)
-            groups.setdefault((dtype, depth), []).append((recipe, dtype))
+            key = (dtype, len(make(recipe).sizes) if by_depth else 0)
+            groups.setdefault(key, []).append((recipe, dtype))
     return sorted(groups.values(), key=len, reverse=True)
 
 
@@ -212,8 +217,9 @@ def compile(recipes=None, dtypes=None, *, processes=None, verbose=True):
     if not config.CACHE:
         raise ValueError("FASTNN_NUMBA_CACHE=0 turns Numba's cache off, so compiling ahead "
                          "of time would keep nothing; unset it")
-    groups = _groups(recipes, dtypes)
-    workers = min(processes or os.cpu_count() or 1, len(groups))
+    workers = processes or os.cpu_count() or 1
+    groups = _groups(recipes, dtypes, workers)
+    workers = min(workers, len(groups))
     say = print if verbose else (lambda *args, **kwargs: None)
     say(f"fastnn compile: {len(recipes)} recipe(s) x {len(dtypes)} dtype(s) in "
         f"{len(groups)} group(s), on {workers} process(es)", flush=True)
@@ -295,3 +301,47 @@ def needs_compiling(net, x, y=None) -> bool:
     else:
         X, T, labels = net._prepare_xy(x, y)
     return not _is_available(*net._engine.kernel_call(net._state, X, T, labels))
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def compile_prediction_in_background(net, x):
+    """Start compiling ``net``'s prediction loop for inputs like ``x`` in another process.
+
+    For a first run on an empty cache: while this process compiles the training loop,
+    another CPU compiles the prediction loop into Numba's cache, from which the first
+    prediction then loads it. Returns the :class:`subprocess.Popen` to ``wait()`` for
+    before that prediction, or None (and starts nothing) when there is one usable CPU,
+    when prediction is compiled or cached already, or on another backend.
+    """
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    if _usable_cpus() < 2 or not needs_compiling(net, x):
+        return None
+    pixels = np.asarray(x).dtype.kind in "biu"
+    code = ("from fastnn.compilation import _compile_prediction; "
+            f"_compile_prediction({list(net.sizes)!r}, {net.dtype!r}, {pixels!r})")
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", code], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _compile_prediction(sizes, dtype, pixels):
+    """Compile the prediction loop of a network of these layer sizes and dtype, for uint8
+    pixels or float inputs: its types are those of any such network."""
+    from fastnn.network import Network
+
+    images, _ = _sample_data()
+    net = Network(sizes=sizes, dtype=dtype, backend="numba")
+    x = images.reshape(len(images), -1)[:, :sizes[0]]
+    net._engine.compile(net._state, net._prepare_x(x if pixels else x.astype(dtype) / 255))

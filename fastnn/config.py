@@ -129,6 +129,11 @@ def jit(function=None, *, parallel: bool = False, inline: bool = False, internal
     (``no_cfunc_wrapper``) call it, code that every compilation of it would otherwise
     generate, optimise and cache for nothing. Calling such a function from Python is
     refused with a TypeError (its ``py_func`` stays callable).
+
+    Two more changes apply to every compiled function: a constant argument of a
+    compiled caller is typed as its plain type, so that each function compiles once per
+    type and not once more per literal constant (see :func:`_dispatcher_class`); and
+    cache writes are serialised between processes (see :func:`_locked_cache_class`).
     """
     import numba
 
@@ -138,6 +143,8 @@ def jit(function=None, *, parallel: bool = False, inline: bool = False, internal
         dispatcher = numba.njit(**jit_options(parallel, inline, internal))(func)
         if not DISABLE_JIT:
             dispatcher.__class__ = _dispatcher_class(type(dispatcher), internal)
+            if CACHE:
+                dispatcher._cache.__class__ = _locked_cache_class(type(dispatcher._cache))
         return dispatcher
 
     if function is None:
@@ -181,6 +188,40 @@ def _dispatcher_class(base, internal: bool):
         name = f"{'Internal' if internal else 'Fastnn'}{base.__name__}"
         _DISPATCHER_CLASSES[key] = type(name, (base,), namespace)
     return _DISPATCHER_CLASSES[key]
+
+
+_CACHE_CLASSES: dict = {}
+
+
+def _locked_cache_class(base):
+    """Numba's on-disk cache class ``base``, whose writes hold a lock between processes.
+
+    Numba keeps one index file per function, listing its compiled types, and updates it
+    by reading, adding and rewriting it, with no lock. Two processes that save types of
+    one function at once (``fastnn compile`` runs several) could then both pick the same
+    data file, and the index would point a type at another type's machine code. Here
+    each save holds an exclusive ``fcntl`` lock on ``.fastnn.lock`` in the cache
+    directory, so the index is read and rewritten by one process at a time. Loading
+    needs no lock: Numba replaces files atomically. (Without ``fcntl``, on Windows,
+    saves are not locked.)
+    """
+    if base not in _CACHE_CLASSES:
+        def save_overload(self, sig, data):
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows
+                return base.save_overload(self, sig, data)
+            os.makedirs(self._cache_path, exist_ok=True)
+            with open(os.path.join(self._cache_path, ".fastnn.lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    return base.save_overload(self, sig, data)
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+        _CACHE_CLASSES[base] = type(f"Locked{base.__name__}", (base,),
+                                    {"save_overload": save_overload})
+    return _CACHE_CLASSES[base]
 
 
 def _named_for_fastmath(func):

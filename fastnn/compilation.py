@@ -23,8 +23,7 @@ import os
 import time
 from dataclasses import dataclass
 
-__all__ = ["compile", "needs_compiling", "compile_prediction_in_background", "cache_location",
-           "CompileResult", "DTYPES"]
+__all__ = ["compile", "needs_compiling", "cache_location", "CompileResult", "DTYPES"]
 
 DTYPES = ("float64", "float32")
 
@@ -302,46 +301,3 @@ def needs_compiling(net, x, y=None) -> bool:
         X, T, labels = net._prepare_xy(x, y)
     return not _is_available(*net._engine.kernel_call(net._state, X, T, labels))
 
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def compile_prediction_in_background(net, x):
-    """Start compiling ``net``'s prediction loop for inputs like ``x`` in another process.
-
-    For a first run on an empty cache: while this process compiles the training loop,
-    another CPU compiles the prediction loop into Numba's cache, from which the first
-    prediction then loads it. Returns the :class:`subprocess.Popen` to ``wait()`` for
-    before that prediction, or None (and starts nothing) when there is one usable CPU,
-    when prediction is compiled or cached already, or on another backend.
-    """
-    import subprocess
-    import sys
-
-    import numpy as np
-
-    if _usable_cpus() < 2 or not needs_compiling(net, x):
-        return None
-    pixels = np.asarray(x).dtype.kind in "biu"
-    code = ("from fastnn.compilation import _compile_prediction; "
-            f"_compile_prediction({list(net.sizes)!r}, {net.dtype!r}, {pixels!r})")
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-c", code], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _compile_prediction(sizes, dtype, pixels):
-    """Compile the prediction loop of a network of these layer sizes and dtype, for uint8
-    pixels or float inputs: its types are those of any such network."""
-    from fastnn.network import Network
-
-    images, _ = _sample_data()
-    net = Network(sizes=sizes, dtype=dtype, backend="numba")
-    x = images.reshape(len(images), -1)[:, :sizes[0]]
-    net._engine.compile(net._state, net._prepare_x(x if pixels else x.astype(dtype) / 255))

@@ -86,7 +86,7 @@ def run(args) -> int:
           f"batch_size={net.batch_size}, backend={net.backend}, dtype={net.dtype}, "
           f"{len(x_train)} training images, {epochs} epoch(s)", flush=True)
 
-    background = _say_if_compiling(net, x_train, y_train, x_test, args.eval_every is None)
+    _say_if_compiling(net, x_train, y_train, x_test)
 
     callback = None
     if args.eval_every is not None:
@@ -105,17 +105,15 @@ def run(args) -> int:
         raise ValueError(f"{error}{' Nothing was saved.' if args.save else ''}") from error
     train_seconds = sum(history.history["seconds"])
     samples = sum(history.history["samples"])
-    compile_seconds = _wait(background)  # the prediction loop, compiled beside training
     result = net.evaluate(x_test, y_test)
-    # After the evaluation: its first prediction compiles the prediction kernel (or loads
-    # what the background process compiled), which compile_seconds_ counts.
+    # After the evaluation: its first prediction compiles the prediction kernel, which
+    # compile_seconds_ counts.
     wall = time.perf_counter() - start
-    compile_seconds += net.compile_seconds_
     print(f"test accuracy: {result['accuracy']:.4f} (loss {result['loss']:.4f}) on {len(x_test)} images")
-    print(f"time: {wall:.2f} s = JIT compilation {compile_seconds:.2f} s + training "
+    print(f"time: {wall:.2f} s = JIT compilation {net.compile_seconds_:.2f} s + training "
           f"{train_seconds:.2f} s ({samples / train_seconds:,.0f} samples/s, "
           f"{train_seconds / epochs:.3f} s per epoch) + evaluation and overhead "
-          f"{wall - compile_seconds - train_seconds:.2f} s")
+          f"{wall - net.compile_seconds_ - train_seconds:.2f} s")
     if args.benchmark:
         _print_benchmark(args, net, history, x_train, y_train)
     if args.save:
@@ -124,33 +122,13 @@ def run(args) -> int:
     return 0
 
 
-def _say_if_compiling(net, x_train, y_train, x_test, predict_later):
-    """Print one line when training or prediction will compile: nothing in the cache.
+def _say_if_compiling(net, x_train, y_train, x_test) -> None:
+    """Print one line when training or prediction will compile: nothing in the cache."""
+    from fastnn.compilation import FIRST_COMPILE, needs_compiling
 
-    When both will, and the first prediction comes after training (``predict_later``),
-    the prediction loop compiles in another process meanwhile; returns that process
-    (see :func:`fastnn.compilation.compile_prediction_in_background`) or None.
-    """
-    from fastnn.compilation import (FIRST_COMPILE, compile_prediction_in_background,
-                                    needs_compiling)
-
-    training = needs_compiling(net, x_train[:1], y_train[:1])
-    if not training and not needs_compiling(net, x_test[:1]):
-        return None
-    print(f"compiling fastnn's kernels for {net.dtype} (first run on this machine, "
-          f"{FIRST_COMPILE}; `fastnn compile` does this ahead of time)", flush=True)
-    if training and predict_later:
-        return compile_prediction_in_background(net, x_test[:1])
-    return None
-
-
-def _wait(process) -> float:
-    """Wait for ``process`` (or None); returns the seconds waited."""
-    if process is None:
-        return 0.0
-    start = time.perf_counter()
-    process.wait()
-    return time.perf_counter() - start
+    if needs_compiling(net, x_train[:1], y_train[:1]) or needs_compiling(net, x_test[:1]):
+        print(f"compiling fastnn's kernels for {net.dtype} (first run on this machine, "
+              f"{FIRST_COMPILE}; `fastnn compile` does this ahead of time)", flush=True)
 
 
 def _format_rate(rate: float) -> str:

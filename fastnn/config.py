@@ -27,6 +27,10 @@ FASTMATH : bool or set of str
     vector lanes, and ``contract`` fuses multiply-adds: results then differ from the
     plain-Python loops by rounding (the kernel tests' tolerance still holds), and
     runs are repeatable on one machine but no longer bitwise equal to the reference.
+NRT : off
+    Numba's memory manager is off (``_nrt=False``): the loops write into buffers they
+    are given and never allocate, so views of those arrays need no reference counts,
+    and a loop that allocated would fail to compile instead of slowing down.
 ERROR_MODEL : str
     ``"numpy"``: a division by zero gives inf or NaN, as NumPy does, instead of raising
     ``ZeroDivisionError``; this keeps the checks out of the hot loops.
@@ -100,6 +104,9 @@ def jit_options(parallel: bool = False, inline: bool = False, internal: bool = F
         "fastmath": FASTMATH,
         "error_model": ERROR_MODEL,
         "nogil": True,
+        # The loops never allocate: without Numba's reference-counted memory manager
+        # they carry no reference counting of array views, less code to compile.
+        "_nrt": False,
     }
     if BOUNDSCHECK is not None:
         options["boundscheck"] = BOUNDSCHECK

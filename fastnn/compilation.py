@@ -28,7 +28,7 @@ __all__ = ["compile", "needs_compiling", "cache_location", "CompileResult", "DTY
 DTYPES = ("float64", "float32")
 
 #: How long a first run compiles, for the line ``fastnn train`` prints before it does.
-FIRST_COMPILE = "about 10 s"
+FIRST_COMPILE = "about 10-20 s"
 
 #: Batch size used to reach the mini-batch training loop (any size above 1 does).
 _MINI_BATCH = 2
@@ -71,7 +71,7 @@ class CompileResult:
         if self.loaded:
             parts.append(f"loaded {self.loaded} from the cache")
         if self.in_memory:
-            parts.append(f"{self.in_memory} shared with the recipe before")
+            parts.append(f"{self.in_memory} shared with a recipe above")
         return (f"{self.recipe:<9} {self.dtype}: {', '.join(parts)} in {self.seconds:.2f} s "
                 f"(process {self.process})")
 

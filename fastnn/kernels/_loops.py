@@ -24,6 +24,12 @@ A network's input layer finds its zeros once per sample: :func:`load_input_into`
 the rows of the nonzero inputs, in ascending order, and the first layer's loops visit
 those rows only (``*_rows_*`` functions). The hidden layers test their inputs as they go.
 
+Compiling
+---------
+Loops that only compiled code calls are ``jit(internal=True)`` (no wrappers for Python;
+see :func:`fastnn.config.jit`). Python's ``min`` and ``max`` are written as conditional
+expressions: Numba would compile each as a function of its own on a cold start.
+
 Layout
 ------
 A public weight matrix ``W`` has shape (n_out, n_in), ``W[j, i]`` connecting input
@@ -809,7 +815,8 @@ def sample_loss(y, t, loss):
     if loss == CROSS_ENTROPY:
         for j in range(len(y)):
             if t[j] != 0:
-                total -= t[j] * math.log(max(y[j], 1e-300))
+                yj = y[j]
+                total -= t[j] * math.log(1e-300 if yj < 1e-300 else yj)  # max(yj, 1e-300)
     else:
         for j in range(len(y)):
             diff = y[j] - t[j]
@@ -1032,10 +1039,10 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
     seen = 0
     start = 0
     while start < n:
-        stop = min(start + batch_size, n)
+        stop = n if n < start + batch_size else start + batch_size
         k = start
         while k < stop:
-            count = min(block, stop - k)
+            count = block if block < stop - k else stop - k
             for s in range(count):
                 input_counts[s] = load_input_into(X[order[k + s]], x_block[s], use_table, table,
                                                   input_rows[s])
@@ -1070,7 +1077,7 @@ def predict_into(weights_t, biases, activations, use_bias, X, use_table, table, 
     n = len(X)
     k = 0
     while k < n:
-        count = min(block, n - k)
+        count = block if block < n - k else n - k
         for s in range(count):
             input_counts[s] = load_input_into(X[k + s], x_block[s], use_table, table,
                                               input_rows[s])

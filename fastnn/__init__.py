@@ -26,6 +26,7 @@ _LAZY = {
     "plots": ("fastnn.plots", None),
     "sweep": ("fastnn.experiments.runner", "sweep"),
     "SweepResult": ("fastnn.experiments.result", "SweepResult"),
+    "compile": ("fastnn.compilation", "compile"),
 }
 
 __all__ = ["__version__", *_LAZY]

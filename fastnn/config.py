@@ -27,6 +27,10 @@ FASTMATH : bool or set of str
     vector lanes, and ``contract`` fuses multiply-adds: results then differ from the
     plain-Python loops by rounding (the kernel tests' tolerance still holds), and
     runs are repeatable on one machine but no longer bitwise equal to the reference.
+NRT : off
+    Numba's memory manager is off (``_nrt=False``): the loops write into buffers they
+    are given and never allocate, so views of those arrays need no reference counts,
+    and a loop that allocated would fail to compile instead of slowing down.
 ERROR_MODEL : str
     ``"numpy"``: a division by zero gives inf or NaN, as NumPy does, instead of raising
     ``ZeroDivisionError``; this keeps the checks out of the hot loops.
@@ -93,13 +97,16 @@ BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
 DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))
 
 
-def jit_options(parallel: bool = False, inline: bool = False) -> dict:
-    """The keyword arguments that every fastnn kernel is compiled with."""
+def jit_options(parallel: bool = False, inline: bool = False, internal: bool = False) -> dict:
+    """The keyword arguments that every fastnn kernel is compiled with (see :func:`jit`)."""
     options = {
         "cache": CACHE,
         "fastmath": FASTMATH,
         "error_model": ERROR_MODEL,
         "nogil": True,
+        # The loops never allocate: without Numba's reference-counted memory manager
+        # they carry no reference counting of array views, less code to compile.
+        "_nrt": False,
     }
     if BOUNDSCHECK is not None:
         options["boundscheck"] = BOUNDSCHECK
@@ -107,10 +114,13 @@ def jit_options(parallel: bool = False, inline: bool = False) -> dict:
         options["parallel"] = True
     if inline:
         options["inline"] = "always"
+    if internal:
+        options["no_cpython_wrapper"] = True
+        options["no_cfunc_wrapper"] = True
     return options
 
 
-def jit(function=None, *, parallel: bool = False, inline: bool = False):
+def jit(function=None, *, parallel: bool = False, inline: bool = False, internal: bool = False):
     """Compile ``function`` lazily with :func:`numba.njit` and fastnn's settings.
 
     Nothing is compiled here: Numba compiles on the first call, for the argument types
@@ -120,17 +130,105 @@ def jit(function=None, *, parallel: bool = False, inline: bool = False):
     because Numba names its cache files after it. ``inline=True`` has Numba inline the
     function into its callers (for a short inner loop whose call would cost more than
     its work).
+
+    ``internal=True`` is for a function that only compiled code calls: Numba then
+    builds it without the wrappers that let Python (``no_cpython_wrapper``) and C
+    (``no_cfunc_wrapper``) call it, code that every compilation of it would otherwise
+    generate, optimise and cache for nothing. Calling such a function from Python is
+    refused with a TypeError (its ``py_func`` stays callable).
+
+    Two more changes apply to every compiled function: a constant argument of a
+    compiled caller is typed as its plain type, so that each function compiles once per
+    type and not once more per literal constant (see :func:`_dispatcher_class`); and
+    cache writes are serialised between processes (see :func:`_locked_cache_class`).
     """
     import numba
 
     def decorate(func):
         if FASTMATH and CACHE:
             func = _named_for_fastmath(func)
-        return numba.njit(**jit_options(parallel, inline))(func)
+        dispatcher = numba.njit(**jit_options(parallel, inline, internal))(func)
+        if not DISABLE_JIT:
+            dispatcher.__class__ = _dispatcher_class(type(dispatcher), internal)
+            if CACHE:
+                dispatcher._cache.__class__ = _locked_cache_class(type(dispatcher._cache))
+        return dispatcher
 
     if function is None:
         return decorate
     return decorate(function)
+
+
+_DISPATCHER_CLASSES: dict = {}
+
+
+def _dispatcher_class(base, internal: bool):
+    """Numba's dispatcher class ``base``, with fastnn's two changes.
+
+    * A compiled caller's constant argument (a literal ``0``, typed
+      ``Literal[int](0)``) is typed as its plain type (``int64``): the callee then
+      compiles once for every call site instead of once more per constant, and the
+      cache holds one entry for both.
+    * ``internal``: Python calls are refused. Without its CPython wrapper a compiled
+      function has no entry point for Python, and Numba would call a null pointer;
+      compiled callers never go through ``__call__``.
+    """
+    key = (base, internal)
+    if key not in _DISPATCHER_CLASSES:
+        from numba.core import types
+
+        def get_call_template(self, args, kws):
+            return base.get_call_template(
+                self, tuple(types.unliteral(a) for a in args),
+                {name: types.unliteral(t) for name, t in kws.items()})
+
+        namespace = {"get_call_template": get_call_template}
+        if internal:
+            def __call__(self, *args, **kwargs):
+                raise TypeError(
+                    f"{self.py_func.__qualname__} is compiled for fastnn's compiled loops "
+                    "only (no CPython wrapper); call it from a jitted function, or call its "
+                    ".py_func to run it uncompiled"
+                )
+
+            namespace["__call__"] = __call__
+        name = f"{'Internal' if internal else 'Fastnn'}{base.__name__}"
+        _DISPATCHER_CLASSES[key] = type(name, (base,), namespace)
+    return _DISPATCHER_CLASSES[key]
+
+
+_CACHE_CLASSES: dict = {}
+
+
+def _locked_cache_class(base):
+    """Numba's on-disk cache class ``base``, whose writes hold a lock between processes.
+
+    Numba keeps one index file per function, listing its compiled types, and updates it
+    by reading, adding and rewriting it, with no lock. Two processes that save types of
+    one function at once (``fastnn compile`` runs several) could then both pick the same
+    data file, and the index would point a type at another type's machine code. Here
+    each save holds an exclusive ``fcntl`` lock on ``.fastnn.lock`` in the cache
+    directory, so the index is read and rewritten by one process at a time. Loading
+    needs no lock: Numba replaces files atomically. (Without ``fcntl``, on Windows,
+    saves are not locked.)
+    """
+    if base not in _CACHE_CLASSES:
+        def save_overload(self, sig, data):
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows
+                return base.save_overload(self, sig, data)
+            os.makedirs(self._cache_path, exist_ok=True)
+            with open(os.path.join(self._cache_path, ".fastnn.lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    return base.save_overload(self, sig, data)
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+        _CACHE_CLASSES[base] = type(f"Locked{base.__name__}", (base,),
+                                    {"save_overload": save_overload})
+    return _CACHE_CLASSES[base]
 
 
 def _named_for_fastmath(func):

@@ -161,41 +161,76 @@ class NumbaEngine:
             self._key = key
         return self._buffers
 
-    def train(self, state, X, T, labels, order):
+    def _training_call(self, state, X, T, labels, order):
+        """``(kernel, args, bounds)``: the compiled loop that trains on ``X[order]``.
+
+        Per-sample training runs ``kernel(*args, thread, n_threads, bounds, sync, stop)``
+        on each thread (:func:`run_threads`); mini-batch training ``kernel(*args)``, and
+        ``bounds`` is None.
+        """
         b = self._prepare(state)
         lr, rho, one_minus_rho, eps = state.scalars()
         weights_t, biases = tuple(state.weights_t), tuple(state.biases)
         use_table, table = state.input_table(X)
         if state.per_sample:
-            n_threads = self.thread_count(state)
-            bounds = column_bounds(state.sizes, n_threads)
+            bounds = column_bounds(state.sizes, self.thread_count(state))
             blocks = self._first_layer_blocks(state, bounds)
             args = (weights_t, biases, state.activations, state.use_bias, state.loss,
                     state.backprop, lr, X.array, use_table, table, T, labels, order,
                     b["x_block"], b["input_rows"], b["input_counts"], b["pre"], b["act"],
                     b["error"], b["delta"], b["pending_input"], b["union_rows"], b["all_rows"],
                     blocks)
-            try:
-                return run_threads(codes.train_epoch_per_sample, args, n_threads, bounds)
-            finally:
-                if n_threads > 1:
-                    for block, start, stop in zip(blocks, bounds[0, :-1], bounds[0, 1:]):
-                        state.weights_t[0][:, start:stop] = block
+            return codes.train_epoch_per_sample, args, bounds
         ms_w, ms_b = (tuple(m) for m in state.mean_squares())
-        return codes.train_epoch_batches(
-            weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
-            state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X.array, use_table,
-            table, T, labels, order, b["x_block"], b["input_rows"], b["input_counts"], b["pre"],
-            b["act"], b["error"], b["delta"], b["grad_w"], b["grad_b"], ms_w, ms_b, b["scalar"])
+        args = (weights_t, biases, state.activations, state.use_bias, state.loss, state.backprop,
+                state.optimizer, lr, rho, one_minus_rho, eps, state.batch_size, X.array,
+                use_table, table, T, labels, order, b["x_block"], b["input_rows"],
+                b["input_counts"], b["pre"], b["act"], b["error"], b["delta"], b["grad_w"],
+                b["grad_b"], ms_w, ms_b, b["scalar"])
+        return codes.train_epoch_batches, args, None
+
+    def _prediction_call(self, state, X, out):
+        """``(kernel, args)``: the compiled loop that writes the outputs of X into out."""
+        b = self._prepare(state)
+        use_table, table = state.input_table(X)
+        return codes.predict_into, (tuple(state.weights_t), tuple(state.biases),
+                                    state.activations, state.use_bias, X.array, use_table,
+                                    table, b["x_block"], b["input_rows"], b["input_counts"],
+                                    b["pre"], b["act"], out)
+
+    def train(self, state, X, T, labels, order):
+        kernel, args, bounds = self._training_call(state, X, T, labels, order)
+        if bounds is None:
+            return kernel(*args)
+        n_threads = bounds.shape[1] - 1
+        try:
+            return run_threads(kernel, args, n_threads, bounds)
+        finally:
+            if n_threads > 1:
+                blocks = args[-1]
+                for block, start, stop in zip(blocks, bounds[0, :-1], bounds[0, 1:]):
+                    state.weights_t[0][:, start:stop] = block
 
     def predict_proba(self, state, X):
-        b = self._prepare(state)
         out = np.empty((len(X), state.sizes[-1]), dtype=state.dtype)
-        use_table, table = state.input_table(X)
-        codes.predict_into(tuple(state.weights_t), tuple(state.biases), state.activations,
-                           state.use_bias, X.array, use_table, table, b["x_block"],
-                           b["input_rows"], b["input_counts"], b["pre"], b["act"], out)
+        kernel, args = self._prediction_call(state, X, out)
+        kernel(*args)
         return out
+
+    def kernel_call(self, state, X, T=None, labels=None):
+        """``(kernel, args)``: the compiled function and the arguments (on no samples) that
+        training on X (prediction when T is None) calls it with, for looking up whether
+        Numba has it compiled or cached for these types; nothing is run.
+        """
+        X = X.head(0)
+        if T is None:
+            return self._prediction_call(state, X, np.empty((0, state.sizes[-1]), state.dtype))
+        kernel, args, bounds = self._training_call(state, X, T[:0], labels[:0],
+                                                   np.zeros(0, dtype=np.int64))
+        if bounds is not None:  # thread 0's arguments, as run_threads passes them
+            args = (*args, 0, bounds.shape[1] - 1, bounds, np.zeros(2, dtype=np.int64),
+                    np.zeros(1, dtype=np.int64))
+        return kernel, args
 
     def _first_layer_blocks(self, state, bounds):
         """Per thread, its columns of the first layer's weights as a contiguous block.

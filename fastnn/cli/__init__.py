@@ -32,6 +32,7 @@ COMMANDS = [
     "fastnn.cli.predict",
     "fastnn.cli.plot",
     "fastnn.cli.sweep",
+    "fastnn.cli.compile",
 ]
 
 

@@ -106,6 +106,8 @@ def run(args) -> int:
           f"batch_size={net.batch_size}, backend={net.backend}, dtype={net.dtype}, "
           f"{len(x_train)} training images, {epochs} epoch(s)", flush=True)
 
+    _say_if_compiling(net, x_train, y_train, x_test)
+
     # From here: --eval-every's first evaluation may compile the prediction kernel, which
     # compile_seconds_ counts, so the wall time must include it.
     start = time.perf_counter()
@@ -159,6 +161,15 @@ def run(args) -> int:
                                          validation_label=held_out):
             print(f"wrote {path}")
     return 0
+
+
+def _say_if_compiling(net, x_train, y_train, x_test) -> None:
+    """Print one line when training or prediction will compile: nothing in the cache."""
+    from fastnn.compilation import FIRST_COMPILE, needs_compiling
+
+    if needs_compiling(net, x_train[:1], y_train[:1]) or needs_compiling(net, x_test[:1]):
+        print(f"compiling fastnn's kernels for {net.dtype} (first run on this machine, "
+              f"{FIRST_COMPILE}; `fastnn compile` does this ahead of time)", flush=True)
 
 
 def _format_rate(rate: float) -> str:

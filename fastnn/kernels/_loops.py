@@ -24,6 +24,12 @@ A network's input layer finds its zeros once per sample: :func:`load_input_into`
 the rows of the nonzero inputs, in ascending order, and the first layer's loops visit
 those rows only (``*_rows_*`` functions). The hidden layers test their inputs as they go.
 
+Compiling
+---------
+Loops that only compiled code calls are ``jit(internal=True)`` (no wrappers for Python;
+see :func:`fastnn.config.jit`). Python's ``min`` and ``max`` are written as conditional
+expressions: Numba would compile each as a function of its own on a cold start.
+
 Layout
 ------
 A public weight matrix ``W`` has shape (n_out, n_in), ``W[j, i]`` connecting input
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
@@ -184,21 +191,21 @@ def update_biases(b, delta, alpha):
         b[j] -= alpha * delta[j]
 
 
-@jit
+@jit(internal=True)
 def fill_zero(v):
     """``v[j] = 0`` in place."""
     for j in range(len(v)):
         v[j] = 0.0
 
 
-@jit
+@jit(internal=True)
 def sgd_step_vector(w, g, scale):
     """``w[j] -= scale * g[j]`` in place."""
     for j in range(len(w)):
         w[j] -= scale * g[j]
 
 
-@jit
+@jit(internal=True)
 def sgd_step(W, G, scale):
     """Row by row :func:`sgd_step_vector`: ``W -= scale * G`` in place."""
     for r in range(len(W)):
@@ -227,7 +234,7 @@ def rmsprop_step(W, G, V, learning_rate, rho, one_minus_rho, epsilon, inv_batch)
         rmsprop_step_vector(W[r], G[r], V[r], learning_rate, rho, one_minus_rho, epsilon, inv_batch)
 
 
-@jit
+@jit(internal=True)
 def fill_zero_rows(G):
     """``G[r][c] = 0`` in place."""
     for r in range(len(G)):
@@ -237,7 +244,7 @@ def fill_zero_rows(G):
 # ---------------------------------------------------------------------------------------
 # Activations
 # ---------------------------------------------------------------------------------------
-@jit
+@jit(internal=True)
 def sigmoid_scalar(z):
     """``1 / (1 + exp(-z))``, in a form whose exp never overflows.
 
@@ -277,13 +284,13 @@ def softmax_into(z, out):
         out[j] = out[j] / total
 
 
-@jit
+@jit(internal=True)
 def identity_into(z, out):
     for j in range(len(z)):
         out[j] = z[j]
 
 
-@jit
+@jit(internal=True)
 def activate_into(z, out, activation):
     """Apply the activation with code ``activation`` (IDENTITY, SIGMOID, RELU, SOFTMAX)."""
     if activation == SIGMOID:
@@ -322,7 +329,7 @@ def softmax_jacobian_into(y, out):
                 row[j] = -(y[i] * y[j])
 
 
-@jit
+@jit(internal=True)
 def times_derivative_into(error, z, y, activation, out):
     """``out = error * f'(z)`` for an element-wise activation f with output y = f(z).
 
@@ -339,7 +346,7 @@ def times_derivative_into(error, z, y, activation, out):
             out[j] = error[j]
 
 
-@jit
+@jit(internal=True)
 def argmax(v):
     """Index of the first largest element of v."""
     best = 0
@@ -375,7 +382,7 @@ def _atomic_increment(typingctx, array, index):
     return types.int64(array, index), codegen
 
 
-@jit
+@jit(internal=True)
 def barrier(sync, generation, parties):
     """Wait until ``parties`` threads have called this with the same ``generation``.
 
@@ -399,7 +406,7 @@ def barrier(sync, generation, parties):
 BLOCK = 8
 
 
-@jit
+@jit(internal=True)
 def transposed_multiply_block_into(M, A, count, Z):
     """``Z[s] = M.T @ A[s]`` for s < count, reading each row of M once for all samples.
 
@@ -441,7 +448,7 @@ def transposed_multiply_block_into(M, A, count, Z):
         r += 1
 
 
-@jit
+@jit(internal=True)
 def accumulate_outer_block(G, A, D, count):
     """``G[r][c] += A[s][r] * D[s][c]`` for s = 0, ..., count - 1 in order, row by row.
 
@@ -531,7 +538,7 @@ def accumulate_outer_rows(G, x, rows, n_rows, d):
             row[c] += xr * d[c]
 
 
-@jit
+@jit(internal=True)
 def mostly_zero(input_counts, count, n_inputs):
     """True when the block's samples 0..count-1 have fewer than half their inputs nonzero.
 
@@ -565,7 +572,7 @@ def merge_rows(rows_a, n_a, rows_b, n_b, out):
     return n
 
 
-@jit
+@jit(internal=True)
 def finish_layer_into(biases, activations, use_bias, layer, pre, act, count):
     """Add the biases to ``pre[layer][s]`` and apply the activation, for s < count."""
     for s in range(count):
@@ -590,9 +597,11 @@ def forward_block_into(weights_t, biases, activations, use_bias, x_block, input_
     for layer in range(len(weights_t)):
         if layer == 0:
             if mostly_zero(input_counts, count, len(weights_t[0])):
+                # uint64 bounds, as per-sample training passes them: one compilation
                 for s in range(count):
                     multiply_rows_into(weights_t[0], x_block[s], input_rows[s],
-                                       input_counts[s], pre[0][s], 0, len(pre[0][s]))
+                                       input_counts[s], pre[0][s], np.uint64(0),
+                                       np.uint64(len(pre[0][s])))
             else:
                 transposed_multiply_block_into(weights_t[0], x_block, count, pre[0])
         else:
@@ -600,7 +609,7 @@ def forward_block_into(weights_t, biases, activations, use_bias, x_block, input_
         finish_layer_into(biases, activations, use_bias, layer, pre, act, count)
 
 
-@jit
+@jit(internal=True)
 def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a, z, c0, c1,
                              rows, n_rows):
     """Apply the previous sample's update to WT while computing ``z = WT.T @ a``.
@@ -663,7 +672,7 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
         k += 1
 
 
-@jit
+@jit(internal=True)
 def update_rows(WT, pending_input, rows, n_rows, pending_delta, learning_rate, c0, c1):
     """``WT[r][c - c0] -= lr * (pending_input[r] * pending_delta[c])`` for c0 <= c < c1,
     on the rows ``rows[0:n_rows]``.
@@ -679,7 +688,7 @@ def update_rows(WT, pending_input, rows, n_rows, pending_delta, learning_rate, c
             row[c - c0] -= learning_rate * (pr * pending_delta[c])
 
 
-@jit
+@jit(internal=True)
 def activate_columns_into(z, out, activation, c0, c1):
     """:func:`activate_into` on columns c0 <= c < c1 (softmax always takes all of z)."""
     if activation == SOFTMAX:
@@ -695,7 +704,7 @@ def activate_columns_into(z, out, activation, c0, c1):
             out[c] = z[c]
 
 
-@jit
+@jit(internal=True)
 def pending_sample_layer(WT, biases, activations, use_bias, learning_rate, pending_input, delta,
                          layer_input, pre, act, layer, c0, c1, pending_rows, n_pending, rows,
                          n_rows, union_rows):
@@ -738,7 +747,7 @@ def pending_sample_layer(WT, biases, activations, use_bias, learning_rate, pendi
     activate_columns_into(z, act[layer][0], activations[layer], c0, c1)
 
 
-@jit
+@jit(internal=True)
 def flush_pending_layer(WT, biases, use_bias, learning_rate, pending_input, delta,
                         layer, c0, c1, pending_rows, n_pending):
     """Apply the pending update of layer ``layer`` on columns c0..c1 (held by WT), on
@@ -752,7 +761,7 @@ def flush_pending_layer(WT, biases, use_bias, learning_rate, pending_input, delt
             b[c] -= learning_rate * d[c]
 
 
-@jit
+@jit(internal=True)
 def copy_into(source, target):
     """``target[i] = source[i]``."""
     for i in range(len(target)):
@@ -787,7 +796,7 @@ def load_input_into(row, x, use_table, table, rows):
     return n
 
 
-@jit
+@jit(internal=True)
 def keep_inputs(x, act, pending_input, input_rows, input_counts, source, n_rows, pending):
     """Copy each layer's input (x, then row 0 of act[l - 1]) into pending_input[l], and
     x's nonzero rows ``input_rows[source][0:n_rows]`` into ``input_rows[pending]``, with
@@ -811,7 +820,8 @@ def sample_loss(y, t, loss):
     if loss == CROSS_ENTROPY:
         for j in range(len(y)):
             if t[j] != 0:
-                total -= t[j] * math.log(max(y[j], 1e-300))
+                yj = y[j]
+                total -= t[j] * math.log(1e-300 if yj < 1e-300 else yj)  # max(yj, 1e-300)
     else:
         for j in range(len(y)):
             diff = y[j] - t[j]
@@ -876,7 +886,7 @@ def update_only_epoch(weights_t, inputs, deltas, learning_rate, n_samples):
             update_weights(weights_t[layer], inputs[layer], deltas[layer], learning_rate)
 
 
-@jit
+@jit(internal=True)
 def accumulate_gradients(grad_w, grad_b, x_block, input_rows, input_counts, act, delta,
                          count):
     """Add the gradients of samples 0..count-1 of the block to grad_w[l] and grad_b[l].
@@ -899,7 +909,7 @@ def accumulate_gradients(grad_w, grad_b, x_block, input_rows, input_counts, act,
             accumulate_vector(grad_b[layer], delta[layer][s])
 
 
-@jit
+@jit(internal=True)
 def apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho, one_minus_rho,
                     epsilon, batch_count, grad_w, grad_b, mean_square_w, mean_square_b, scalar):
     """Apply a mini-batch's gradient sums, then zero the sums.
@@ -927,7 +937,7 @@ def apply_gradients(weights_t, biases, use_bias, optimizer, learning_rate, rho, 
         fill_zero(grad_b[layer])
 
 
-@jit
+@jit(internal=True)
 def score_sample(y, t, label, loss):
     """(loss, 1 if y's largest output is at label else 0) of one sample's output y."""
     return sample_loss(y, t, loss), 1 if argmax(y) == label else 0
@@ -1049,10 +1059,10 @@ def train_epoch_batches(weights_t, biases, activations, use_bias, loss, backprop
     seen = 0
     start = 0
     while start < n:
-        stop = min(start + batch_size, n)
+        stop = n if n < start + batch_size else start + batch_size
         k = start
         while k < stop:
-            count = min(block, stop - k)
+            count = block if block < stop - k else stop - k
             for s in range(count):
                 input_counts[s] = load_input_into(X[order[k + s]], x_block[s], use_table, table,
                                                   input_rows[s])
@@ -1087,7 +1097,7 @@ def predict_into(weights_t, biases, activations, use_bias, X, use_table, table, 
     n = len(X)
     k = 0
     while k < n:
-        count = min(block, n - k)
+        count = block if block < n - k else n - k
         for s in range(count):
             input_counts[s] = load_input_into(X[k + s], x_block[s], use_table, table,
                                               input_rows[s])

@@ -189,6 +189,25 @@ def test_a_failed_save_leaves_the_old_file(tmp_path, tiny_data, monkeypatch):
     assert os.listdir(tmp_path) == ["net.npz"]
 
 
+def test_bytes_round_trip_equals_the_file_round_trip(tmp_path, tiny_data):
+    from fastnn.persistence import from_bytes, to_bytes
+
+    x, y = tiny_data
+    net = recipes.nielsen(sizes=[784, 12, 10], seed=4)
+    net.fit(x, y, epochs=1)
+    from_file, in_memory = fastnn.load(net.save(tmp_path / "net.npz")), from_bytes(to_bytes(net))
+    assert in_memory.get_params() == from_file.get_params()
+    assert in_memory.history_ == from_file.history_ == net.history_
+    straight = recipes.nielsen(sizes=[784, 12, 10], seed=4)
+    straight.fit(x, y, epochs=2)
+    for loaded in (from_file, in_memory):  # the generator goes on too: nielsen shuffles
+        loaded.fit(x, y, epochs=2, initial_epoch=1)
+        for a, b in zip(loaded.weights + loaded.biases, straight.weights + straight.biases):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="the network bytes is not a readable .npz"):
+        from_bytes(b"not a zip")
+
+
 def test_load_rejects_other_files(tmp_path):
     np.savez(tmp_path / "other.npz", x=np.zeros(3))
     with pytest.raises(ValueError, match="not a fastnn network"):

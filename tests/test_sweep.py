@@ -21,7 +21,7 @@ import fastnn
 from fastnn.cli import main
 from fastnn.experiments import runner
 import sweep_helpers
-from sweep_helpers import CountingExecutor
+from sweep_helpers import CountingExecutor, FileWatchingExecutor
 
 pytestmark = pytest.mark.realdata
 
@@ -96,12 +96,38 @@ def test_epoch_by_epoch_training_equals_a_fresh_fit(mnist):
             assert (a == b).all(), recipe
 
 
+def test_each_row_is_on_disk_before_its_run_trains_on(mnist_dir, tmp_path):
+    """A run is a chain of tasks: its row at epoch e is in the file before the task that
+    trains it past e is submitted, whatever the executor (here a thread pool)."""
+    path = tmp_path / "results.jsonl"
+    with FileWatchingExecutor(path) as executor:
+        result = fastnn.sweep("rashid", GRID, epochs=[1, 2, 4], repeats=2, limit=LIMIT,
+                              results=path, executor=executor, data_dir=mnist_dir,
+                              progress=False)
+    assert result.failures == 0
+    assert executor.submitted == 4 and executor.tasks == 4 * 3
+    continuations = [(task, rows) for task, rows in executor.seen if task.state is not None]
+    assert sorted((task.trained, task.target) for task, _ in continuations) == \
+           [(1, 2)] * 4 + [(2, 4)] * 4
+    for task, rows in continuations:
+        rate = task.params["learning_rate"]
+        assert (rate, task.repeat, task.trained) in rows
+        assert (rate, task.repeat, task.target) not in rows
+    # The chained run's last row equals that of a run trained to epoch 4 in one task.
+    with CountingExecutor() as executor:
+        straight = fastnn.sweep("rashid", GRID, epochs=4, repeats=2, limit=LIMIT,
+                                executor=executor, data_dir=mnist_dir, progress=False)
+        assert executor.tasks == 4
+    assert without_seconds(straight.rows) == \
+           without_seconds([row for row in result.rows if row["epoch"] == 4])
+
+
 def test_resume_trains_nothing_again_and_a_bigger_grid_only_the_new_runs(mnist_dir, tmp_path):
     path = tmp_path / "results.jsonl"
     kwargs = dict(limit=LIMIT, results=path, data_dir=mnist_dir, progress=False)
     with CountingExecutor() as executor:
         first = fastnn.sweep("rashid", GRID, epochs=2, repeats=2, executor=executor, **kwargs)
-        assert executor.submitted == first.trained == 4
+        assert executor.submitted == executor.tasks == first.trained == 4
         lines = path.read_text()
         again = fastnn.sweep("rashid", GRID, epochs=2, repeats=2, executor=executor, **kwargs)
         assert executor.submitted == 4 and again.trained == 0
@@ -116,7 +142,7 @@ def test_resume_trains_nothing_again_and_a_bigger_grid_only_the_new_runs(mnist_d
     # More epochs of the same runs: each run trains again, and writes only the new rows.
     with CountingExecutor() as executor:
         more = fastnn.sweep("rashid", GRID, epochs=[2, 4], repeats=2, executor=executor, **kwargs)
-        assert executor.submitted == 4
+        assert executor.submitted == executor.tasks == 4  # from scratch, straight to epoch 4
     epoch_2 = [row for row in more.rows if row["epoch"] == 2]
     assert epoch_2 == first.rows
     assert sum(1 for row in read_rows(path) if row["epoch"] == 2) == 3 * 3
@@ -145,8 +171,8 @@ def test_failures_are_rows_and_the_rest_goes_on(mnist_dir, tmp_path, monkeypatch
     assert len(good) >= 1 and len(innocent) <= 1
     for rate in good:
         assert [row["epoch"] for row in by_rate[rate]] == [1, 2]
-    for rate in innocent:
-        assert by_rate[rate][0]["error"].startswith("BrokenProcessPool")
+    for rate in innocent:  # its epoch 1 row may be in (ok) when it died at epoch 2
+        assert by_rate[rate][-1]["error"].startswith("BrokenProcessPool")
     assert result.failures == 3 + len(innocent)
     assert len(read_rows(path)) == len(result.rows)
 
@@ -233,13 +259,15 @@ def test_interrupted_cli_sweep_resumes(mnist_dir, tmp_path, how):
     lines = results.read_bytes().split(b"\n")
     complete = [json.loads(line) for line in lines[:-1]]  # every complete line is valid
     assert 4 <= len(complete) < 30
-    done_runs = {(r["params"]["learning_rate"], r["repeat"]) for r in complete}
+    held = {(r["params"]["learning_rate"], r["repeat"], r["epoch"]) for r in complete}
+    done_runs = {(rate, repeat) for rate, repeat, epoch in held if epoch == 2
+                 and (rate, repeat, 1) in held}
 
     with CountingExecutor() as executor:
         resumed = fastnn.sweep("rashid", {"learning_rate": [0.1, 0.2, 0.3], "hidden": [8]},
                                epochs=[1, 2], repeats=5, limit=2000, results=results,
                                executor=executor, data_dir=mnist_dir, progress=False)
-        assert executor.submitted == 15 - len(done_runs)
+        assert executor.submitted == 15 - len(done_runs)  # a run with epoch 1 only trains again
     with CountingExecutor() as executor:
         whole = fastnn.sweep("rashid", {"learning_rate": [0.1, 0.2, 0.3], "hidden": [8]},
                              epochs=[1, 2], repeats=5, limit=2000, executor=executor,

@@ -1,8 +1,15 @@
 """``fastnn.sweep``: run a grid of training runs with repeats, resumably, anywhere.
 
-The runner checks everything first, reads the results file, submits only the runs that
-lack rows, and appends each run's rows as its result arrives. A failed run (divergence,
-an exception, a worker that died) becomes a ``failed`` row; the others go on.
+The runner checks everything first, reads the results file, and submits only the runs
+that lack rows. A run is a chain of tasks, one per epoch that it records (see
+:mod:`fastnn.experiments.worker`): each task's row is appended to the file, flushed and
+fsynced as soon as it arrives, and only then is the run's next task submitted, with the
+network's state. A failed run (divergence, an exception, a worker that died) gets a
+``failed`` row; the others go on.
+
+Resuming a run that has some of its rows but not all (a sweep killed mid-run, or more
+epochs asked for) trains it again from its seed and writes only the missing rows: no
+network state is kept on disk, and the rows equal those of a fresh fit either way.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ RUN_TASK = run_task
 
 
 def _plan(runs, epochs, rows, retry_failed, recipe, limit, data_dir, download):
-    """The tasks still to run: for each run, the listed epochs the file lacks."""
+    """The first tasks of the runs still to train: each skips the epochs the file holds."""
     tasks = []
     for run in runs:
         held = {epoch: rows.get((*run.key, epoch)) for epoch in epochs}
@@ -45,7 +52,8 @@ def _format_seconds(seconds):
 
 
 class _Progress:
-    """One line on stderr per finished run: runs done/total, failures, time left."""
+    """One line on stderr per finished run (its last row): runs done/total, failures,
+    time left."""
 
     def __init__(self, total, skipped, enabled):
         self.total, self.done, self.failed = total, skipped, 0
@@ -74,23 +82,23 @@ class _Progress:
 
 def _died_rows(task, exc):
     """The failed row of a task whose worker or executor failed it (not the run itself)."""
-    epoch = next(e for e in task.epochs if e not in task.skip)
     if isinstance(exc, BrokenExecutor):
         message = (f"{type(exc).__name__}: the worker process running it died ({exc}); every "
                    "run in flight then is failed too; rerun with retry_failed=True "
                    "(--retry-failed)")
     else:
         message = f"{type(exc).__name__}: {exc}"
-    return [result_row(task, epoch, error=message)]
+    return [result_row(task, task.target, error=message)]
 
 
 def _execute(tasks, executor, make_pool, window, on_result):
-    """Run ``tasks`` on ``executor``, at most ``window`` submitted at a time.
+    """Run ``tasks`` and their continuations on ``executor``, at most ``window`` at a time.
 
     A result (or the failure of its future) goes to ``on_result(task, result)`` as soon
-    as it arrives. When ``make_pool`` is given, a broken pool (a worker process died) is
-    replaced by ``make_pool()`` for the tasks not yet submitted; those in flight in the
-    broken pool are failed. Returns the executor in use at the end.
+    as it arrives; then the run's next task (``result["next"]``), if any, is submitted
+    before any new run. When ``make_pool`` is given, a broken pool (a worker process
+    died) is replaced by ``make_pool()`` for the tasks not yet submitted; those in flight
+    in the broken pool are failed. Returns the executor in use at the end.
     """
     pending, in_flight = deque(tasks), {}
     while pending or in_flight:
@@ -100,7 +108,8 @@ def _execute(tasks, executor, make_pool, window, on_result):
                 in_flight[executor.submit(RUN_TASK, task)] = (task, executor)
             except BrokenExecutor as exc:
                 if make_pool is None:
-                    on_result(task, {"rows": _died_rows(task, exc), "worker": None})
+                    on_result(task, {"rows": _died_rows(task, exc), "next": None,
+                                     "worker": None})
                 else:
                     pending.appendleft(task)
                     executor.shutdown(wait=False)
@@ -111,11 +120,13 @@ def _execute(tasks, executor, make_pool, window, on_result):
             try:
                 result = future.result()
             except (Exception, CancelledError) as exc:  # noqa: BLE001 - the run's failure
-                result = {"rows": _died_rows(task, exc), "worker": None}
+                result = {"rows": _died_rows(task, exc), "next": None, "worker": None}
                 if isinstance(exc, BrokenExecutor) and make_pool is not None and owner is executor:
                     executor.shutdown(wait=False)
                     executor = make_pool()
             on_result(task, result)
+            if result["next"] is not None:
+                pending.appendleft(result["next"])
     return executor
 
 
@@ -133,7 +144,8 @@ def sweep(recipe, grid, *, epochs=1, repeats=1, seed=0, limit=None, results=None
         ``backend``, ...) -> list of values. A run is one combination times one repeat.
     epochs : int or list of int
         Each run trains once, to the largest value, and records a row after each listed
-        epoch; a row at epoch e equals what a fresh run trained for e epochs gives.
+        epoch, written as soon as it is known; a row at epoch e equals what a fresh run
+        trained for e epochs gives.
     repeats : int
         Runs per combination.
     seed : int
@@ -153,7 +165,8 @@ def sweep(recipe, grid, *, epochs=1, repeats=1, seed=0, limit=None, results=None
         A Dask scheduler's address, e.g. ``"tcp://127.0.0.1:8786"``: the runs go to its
         cluster through ``distributed.Client(address).get_executor()``.
     resume : bool
-        Skip the runs whose rows are in ``results``. False replaces the file.
+        Skip the runs whose rows are in ``results``; a run with only some of its rows
+        trains again from its seed and writes the missing ones. False replaces the file.
     retry_failed : bool
         Run again the runs whose rows in ``results`` say ``failed``.
     data_dir : str or os.PathLike, optional
@@ -209,7 +222,8 @@ def sweep(recipe, grid, *, epochs=1, repeats=1, seed=0, limit=None, results=None
                       row["epoch"])] = row
         if result["worker"] is not None:
             overheads.append(result["worker"])
-        progress_line.update(task, result["rows"])
+        if result["next"] is None:
+            progress_line.update(task, result["rows"])
 
     client = None
     start = time.perf_counter()

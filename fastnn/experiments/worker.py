@@ -1,11 +1,18 @@
-"""What runs in a sweep's worker process: one training run -> its result rows.
+"""What runs in a sweep's worker process: one segment of a training run -> its row.
+
+A run is a chain of tasks, one per epoch that it records: each task trains the run's
+network from where the previous one stopped to its next recorded epoch, and returns that
+epoch's row with the network's complete training state (weights, biases, RMSprop's mean
+squares, history and the generator's state, as :func:`fastnn.persistence.to_bytes`
+serialises them), which the sweep sends on in the run's next task. So a row reaches the
+results file while the run goes on, and the rows equal those of one long fit.
 
 A worker process loads the dataset once, from its own data directory, and keeps it for
 every run it is given; it runs Numba on one thread; before its first run of a network
 configuration it compiles that configuration's kernels (or loads them from Numba's
-cache), so that compilation never counts in a run's ``seconds``. Nothing but a small
-:class:`Task` travels to the worker and a list of rows back: neither the dataset nor a
-compiled function is sent.
+cache), so that compilation never counts in a run's ``seconds``. Nothing but a
+:class:`Task` (with the network's state after the run's first segment) travels to the
+worker and a row back: neither the dataset nor a compiled function is sent.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = ["Task", "init_process", "prepare_worker", "run_task", "result_row"]
 
@@ -31,7 +38,7 @@ _reported = False
 
 @dataclass(frozen=True)
 class Task:
-    """One run, as sent to a worker.
+    """One segment of a run, as sent to a worker: from epoch ``trained`` to :attr:`target`.
 
     Attributes
     ----------
@@ -47,6 +54,13 @@ class Task:
         None: the worker's own data directory (its FASTNN_DATA, checkout or cache).
     download : bool
         Whether the worker may download a missing dataset.
+    skip : tuple of int
+        Listed epochs whose rows the results file already holds (not recorded again).
+    trained : int
+        The epochs that the network in ``state`` has trained (0 for a run's first task).
+    state : bytes or None
+        The network after ``trained`` epochs (:func:`fastnn.persistence.to_bytes`);
+        None: the task builds it from the recipe, ``params`` and ``seed``.
     """
 
     recipe: str
@@ -57,7 +71,19 @@ class Task:
     limit: int | None = None
     data_dir: str | None = None
     download: bool = True
-    skip: tuple = field(default=())  # epochs whose rows the results file already holds
+    skip: tuple = field(default=())
+    trained: int = 0
+    state: bytes | None = field(default=None, repr=False)
+
+    @property
+    def to_record(self):
+        """The listed epochs after ``trained`` whose rows are still to be written."""
+        return tuple(e for e in self.epochs if e > self.trained and e not in self.skip)
+
+    @property
+    def target(self):
+        """The epoch this task trains to: the first of :attr:`to_record`."""
+        return self.to_record[0]
 
 
 def init_process(created_at=None):
@@ -163,45 +189,48 @@ def result_row(task, epoch, *, metrics=None, error=None):
     }
 
 
-def _train(task, data, rows):
-    """Train the run to its last epoch, appending a row to ``rows`` after each listed one."""
+def _train(task, data):
+    """Train the task's segment; returns its row and the network (at ``task.target``)."""
     from fastnn import recipes
+    from fastnn.persistence import from_bytes
 
     (x_train, y_train), (x_test, y_test) = data
     if task.limit is not None:
         if task.limit > len(x_train):
             raise ValueError(f"limit={task.limit} is more than the {len(x_train)} training images")
         x_train, y_train = x_train[:task.limit], y_train[:task.limit]
-    net = recipes.make(task.recipe, **task.params, seed=task.seed)
-    seconds = 0.0
-    for epoch in range(1, task.epochs[-1] + 1):
-        history = net.fit(x_train, y_train, epochs=1).history
-        seconds += history["seconds"][0]
-        if epoch in task.epochs and epoch not in task.skip:
-            test = net.evaluate(x_test, y_test)
-            rows.append(result_row(task, epoch, metrics={
-                "test_accuracy": test["accuracy"], "test_loss": test["loss"],
-                "train_loss": history["loss"][0], "train_accuracy": history["accuracy"][0],
-                "seconds": seconds}))
+    if task.state is None:
+        net = recipes.make(task.recipe, **task.params, seed=task.seed)
+    else:
+        net = from_bytes(task.state)
+    net.fit(x_train, y_train, epochs=task.target, initial_epoch=task.trained)
+    test = net.evaluate(x_test, y_test)
+    last = net.history_[-1]
+    return result_row(task, task.target, metrics={
+        "test_accuracy": test["accuracy"], "test_loss": test["loss"],
+        "train_loss": last["loss"], "train_accuracy": last["accuracy"],
+        "seconds": sum(epoch["seconds"] for epoch in net.history_)}), net
 
 
 def run_task(task):
-    """Run one task in this process; what the executors call.
+    """Run one task (one segment of a run) in this process; what the executors call.
 
     Returns
     -------
     dict
-        ``rows``: the task's rows, ``ok`` after each listed epoch that it reached (less
-        those in ``task.skip``), then one ``failed`` row, at the first listed epoch not
-        reached, when the run raised (divergence included); ``worker``: this process's
-        start-up figures with its first result, else None.
+        ``rows``: a list of one row, at ``task.target``: ``ok``, or ``failed`` when the
+        segment raised (divergence included); ``next``: the run's next task, carrying
+        the network's state, or None when the run is over (its last row, or a failure);
+        ``worker``: this process's start-up figures with its first result, else None.
     """
-    rows = []
+    from fastnn.persistence import to_bytes
+
+    following = None
     try:
         data = prepare_worker(task)
-        _train(task, data, rows)
+        row, net = _train(task, data)
+        if len(task.to_record) > 1:
+            following = replace(task, trained=task.target, state=to_bytes(net))
     except Exception as exc:  # noqa: BLE001 - any failure of a run is that run's row
-        done = {row["epoch"] for row in rows} | set(task.skip)
-        epoch = next((e for e in task.epochs if e not in done), task.epochs[-1])
-        rows.append(result_row(task, epoch, error=f"{type(exc).__name__}: {exc}"))
-    return {"rows": rows, "worker": _take_overhead()}
+        row = result_row(task, task.target, error=f"{type(exc).__name__}: {exc}")
+    return {"rows": [row], "next": following, "worker": _take_overhead()}

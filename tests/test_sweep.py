@@ -274,3 +274,36 @@ def test_interrupted_cli_sweep_resumes(mnist_dir, tmp_path, how):
                              data_dir=mnist_dir, progress=False)
     assert without_seconds(resumed.rows) == without_seconds(whole.rows)
     assert len(read_rows(results)) == 30
+
+
+WORKER_WARM_UP = """
+import json
+import fastnn
+from fastnn.compilation import needs_compiling
+from fastnn.datasets import load_mnist
+from fastnn.experiments.worker import Task, prepare_worker
+
+task = Task(recipe="linear", params={{}}, repeat=0, seed=1, epochs=(1,), limit=200)
+(x_train, y_train), _ = prepare_worker(task)
+# A per-sample linear run never calls the mini-batch loop; only fastnn.compile, which
+# covers every loop of the recipe, can have put it in the cache.
+batched = fastnn.recipes.linear(batch_size=10, dtype={dtype!r})
+print(json.dumps({{"batch_needs_compiling": needs_compiling(batched, x_train[:10], y_train[:10]),
+                   "float_needs_compiling": needs_compiling(
+                       batched, x_train[:10].astype({dtype!r}) / 255, y_train[:10])}}))
+"""
+
+
+def test_worker_compiles_the_recipe_before_its_first_run(tmp_path, mnist_dir):
+    """The worker's warm-up runs fastnn.compile for the run's recipe and dtype: on an
+    empty cache, afterwards even loops that the run's own configuration never calls (the
+    mini-batch loop, float inputs) are in Numba's cache."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache"),
+           "FASTNN_NUMBA_CACHE": "1", "FASTNN_DATA": str(mnist_dir)}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    script = WORKER_WARM_UP.format(dtype="float64")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "batch_needs_compiling": False, "float_needs_compiling": False}

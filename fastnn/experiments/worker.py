@@ -32,6 +32,7 @@ WARMUP_SAMPLES = 16
 _lock = threading.Lock()
 _datasets = {}  # (data_dir, download) -> ((x_train, y_train), (x_test, y_test))
 _warm = set()  # configurations whose kernels are compiled or loaded in this process
+_compiled = set()  # (recipe, dtype) that fastnn.compile has done in this process
 _overhead = {}  # this process's start-up figures, returned with its first result
 _reported = False
 
@@ -122,10 +123,15 @@ def _load(task):
 def _warm_up(task, data):
     """Compile (or load from the cache) the kernels of the task's network configuration.
 
-    Fits the run's own configuration on :data:`WARMUP_SAMPLES` images and predicts once,
-    which calls every kernel that a run of it calls.
+    First :func:`fastnn.compile` for the task's recipe and dtype, in this process: every
+    loop the recipe trains and predicts with, per sample and in mini-batches, is then
+    compiled into Numba's cache or loaded from it. Then a fit of the run's own
+    configuration on :data:`WARMUP_SAMPLES` images and one prediction, which load what
+    ``fastnn.compile`` does not cover (another depth, or more than one thread); they
+    find everything else loaded already.
     """
-    from fastnn import recipes
+    from fastnn import config, recipes
+    from fastnn.compilation import compile as compile_kernels
     from fastnn.experiments.grid import encode_params
     from fastnn.training import TrainingDivergedError
 
@@ -135,6 +141,12 @@ def _warm_up(task, data):
     (x_train, y_train), (x_test, _) = data
     start = time.perf_counter()
     net = recipes.make(task.recipe, **task.params, seed=0)
+    # fastnn.compile fills Numba's cache: nothing to do without the JIT, its cache, or for
+    # the python and numpy backends.
+    cacheable = net.backend == "numba" and not config.DISABLE_JIT and config.CACHE
+    if cacheable and (task.recipe, net.dtype) not in _compiled:
+        compile_kernels(recipes=[task.recipe], dtypes=[net.dtype], processes=1, verbose=False)
+        _compiled.add((task.recipe, net.dtype))
     n = max(WARMUP_SAMPLES, 2 * net.batch_size)
     try:
         net.fit(x_train[:n], y_train[:n], epochs=1)

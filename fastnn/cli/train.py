@@ -200,12 +200,17 @@ def _print_bound(net, samples_per_second: float) -> None:
     See :mod:`fastnn.calibration`: only per-sample SGD must pass over every weight
     once per sample, so mini-batch runs get a line that says why there is no fraction.
     """
+    from fastnn import config
     from fastnn.calibration import update_only_bound
     from fastnn.machine import cpu_description
 
     if net.batch_size != 1 or net.optimizer != "sgd":
         print(f"benchmark: no update-only bound: it bounds per-sample SGD, and this run "
               f"trains in mini-batches of {net.batch_size} ({net.optimizer})", flush=True)
+        return
+    if config.DISABLE_JIT:
+        print("benchmark: no update-only bound: it times the compiled pass, and "
+              "NUMBA_DISABLE_JIT=1 is set", flush=True)
         return
     bound = update_only_bound(net.sizes, net.dtype)
     print(f"benchmark: update-only bound on {cpu_description()}: "

@@ -20,7 +20,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, wait
 
 from fastnn.experiments import executors, grid as grids
-from fastnn.experiments.results import ResultsFile
+from fastnn.experiments.results import ResultsFile, row_key
 from fastnn.experiments.worker import Task, result_row, run_task
 
 __all__ = ["sweep"]
@@ -223,8 +223,7 @@ def sweep(recipe, grid, *, epochs=1, repeats=1, seed=0, limit=None, results=None
             for row in result["rows"]:
                 if file is not None:
                     file.append(row)
-                new_rows[(grids.encode_params(row["params"]), row["repeat"], row["seed"],
-                          row["epoch"])] = row
+                new_rows[row_key(row)] = row
             if result["worker"] is not None:
                 overheads.append(result["worker"])
             if result["next"] is None:

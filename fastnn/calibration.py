@@ -82,11 +82,21 @@ def update_only_bound(sizes, dtype="float64", samples: int = SAMPLES, repeats: i
     Returns
     -------
     UpdateOnlyBound
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, or ``NUMBA_DISABLE_JIT=1``: the pass would then run as plain
+        Python, for hours at a network's sizes, and bound nothing.
     """
+    from fastnn import config
     from fastnn.kernels import _loops
 
     if samples < 1 or repeats < 1:
         raise ValueError(f"samples and repeats must be >= 1, got {samples!r} and {repeats!r}")
+    if config.DISABLE_JIT:
+        raise ValueError("the update-only bound times the compiled pass, and NUMBA_DISABLE_JIT=1 "
+                         "is set; unset it to measure the bound")
     weights_t, inputs, deltas, learning_rate = update_only_operands(sizes, dtype, seed)
     _loops.update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)  # warm-up
     rates = []

@@ -2,7 +2,8 @@
 
 Speed figures mean little without the machine they were taken on, so the benchmarks and
 ``fastnn train --benchmark`` print :func:`cpu_description` beside them; :func:`cache_size`
-reads the per-core cache sizes where a kernel's choice depends on them.
+reads the per-core cache sizes (the L2 size in that description; no kernel chooses by
+them yet).
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -83,3 +87,31 @@ def test_cpu_description_names_the_cpu():
     description = machine.cpu_description()
     assert description.startswith(machine.cpu_name())
     assert "logical CPUs" in description
+
+
+WITHOUT_THE_JIT = """
+import fastnn
+from fastnn import calibration
+from fastnn.cli.train import _print_bound
+
+_print_bound(fastnn.recipes.linear(sizes=[6, 3]), 1000.0)
+try:
+    calibration.update_only_bound((6, 3))
+except ValueError as error:
+    print(f"refused: {error}")
+"""
+
+
+def test_without_the_jit_there_is_no_bound():
+    """Under NUMBA_DISABLE_JIT=1 the pass would be plain Python (hours at a network's
+    sizes): ``--benchmark`` says there is no bound, and the function refuses."""
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    result = subprocess.run([sys.executable, "-c", WITHOUT_THE_JIT], capture_output=True,
+                            text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "benchmark: no update-only bound: it times the compiled pass, and NUMBA_DISABLE_JIT=1 "
+        "is set",
+        "refused: the update-only bound times the compiled pass, and NUMBA_DISABLE_JIT=1 is "
+        "set; unset it to measure the bound",
+    ]

@@ -147,3 +147,26 @@ def test_internal_loops_refuse_python_calls():
     v = np.ones(3)
     _loops.fill_zero.py_func(v)
     assert not v.any()
+
+
+SAY_IF_COMPILING = """
+import numpy as np
+import fastnn
+from fastnn.cli.train import _say_if_compiling
+
+images = np.zeros((2, 28, 28), dtype=np.uint8)
+_say_if_compiling(fastnn.recipes.linear(dtype={dtype!r}), images, np.arange(2), images)
+"""
+
+
+def test_without_the_cache_the_notice_does_not_offer_fastnn_compile(tmp_path):
+    """With FASTNN_NUMBA_CACHE=0 every run compiles and ``fastnn compile`` refuses, so
+    the notice says why instead of sending the user to it."""
+    env = {**os.environ, "FASTNN_NUMBA_CACHE": "0", "NUMBA_CACHE_DIR": str(tmp_path)}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    result = subprocess.run([sys.executable, "-c", SAY_IF_COMPILING.format(dtype=DTYPE)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"compiling fastnn's kernels for {DTYPE} ({FIRST_COMPILE}, on every run: "
+        "FASTNN_NUMBA_CACHE=0 turns Numba's cache off)"]

@@ -206,6 +206,10 @@ def test_cli_exit_status_files_and_figures(mnist_dir, tmp_path, capsys):
     assert summary[0] == "learning_rate,epoch,mean,std,count,min,max,failed"
     assert len(summary) == 1 + 2 * 2 + 1  # the diverging run has its failed row only
     assert summary[-1] == "5.0,1,nan,nan,0,nan,nan,1"
+    # Again: every run is in the file (the failed one is not retried); nothing trains.
+    assert main(args) == 1
+    assert f"linear: 3 runs, 5 rows: 0 run(s) trained now in 0.0 s, 3 from " \
+           f"{out / 'results.jsonl'}; 1 failed" in capsys.readouterr().out
     assert main(args[:-2] + ["--data-dir", str(mnist_dir), "--grid", "learning_rate=0.005"]) == 1
     assert "--grid learning_rate= is given twice" in capsys.readouterr().err
 

@@ -81,6 +81,23 @@ def test_cli_unreachable_scheduler(monkeypatch, tmp_path, capsys):
     assert main(["sweep", "--recipe", "rashid", "--grid", "hidden=8", "--limit", "100",
                  "--scheduler", address, "--out", str(tmp_path / "out"), "--quiet"]) == 1
     assert f"cannot reach the Dask scheduler at '{address}'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_scheduler_leaves_the_results_file_alone(monkeypatch, tmp_path):
+    """--no-resume replaces the results file only once the sweep can run: a scheduler
+    that does not answer fails before the file is touched."""
+    from fastnn.cli import main
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1)
+    results = tmp_path / "out" / "results.jsonl"
+    results.parent.mkdir()
+    results.write_text('{"an earlier sweep": "its rows"}\n')
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    assert main(["sweep", "--recipe", "rashid", "--grid", "hidden=8", "--limit", "100",
+                 "--scheduler", address, "--out", str(results.parent), "--no-resume",
+                 "--quiet"]) == 1
+    assert results.read_text() == '{"an earlier sweep": "its rows"}\n'
 
 
 def test_without_dask_the_error_says_how_to_install(monkeypatch):

@@ -154,6 +154,22 @@ def test_results_file_refuses_another_sweep_and_a_broken_middle_line(tmp_path):
         ResultsFile(path, "rashid", 100)
 
 
+def test_a_results_file_in_use_by_another_sweep_is_refused(tmp_path):
+    """Two sweeps appending to one file would interleave rows and cut each other's
+    lines; the second is refused until the first closes the file."""
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps(_row(1)) + "\n")
+    with ResultsFile(path, "rashid", 100) as first:
+        for resume in (True, False):
+            with pytest.raises(ValueError, match="another running sweep is writing the "
+                                                 "results file"):
+                ResultsFile(path, "rashid", 100, resume=resume)
+        first.append(_row(2))
+    assert [json.loads(line)["epoch"] for line in path.read_text().splitlines()] == [1, 2]
+    with ResultsFile(path, "rashid", 100) as second:
+        assert len(second.rows) == 2
+
+
 def test_summary_statistics_over_repeats():
     from fastnn.experiments import SweepResult
 

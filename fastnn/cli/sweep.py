@@ -191,8 +191,10 @@ def run(args) -> int:
     result.to_csv(out / "summary.csv")
     figures = _figures(result, out, preset) if any(r["status"] == "ok" for r in result.rows) else []
 
-    print(f"{recipe}: {len(result.rows)} rows of {result.trained} runs trained now "
-          f"in {result.wall_seconds:.1f} s; {result.failures} failed")
+    runs = math.prod(len(values) for values in result.grid.values()) * result.repeats
+    print(f"{recipe}: {runs} runs, {len(result.rows)} rows: {result.trained} run(s) trained "
+          f"now in {result.wall_seconds:.1f} s, {runs - result.trained} from "
+          f"{out / 'results.jsonl'}; {result.failures} failed")
     if result.workers:
         keys = ("start_seconds", "import_seconds", "data_seconds", "compile_seconds")
         medians = {k: statistics.median(w[k] for w in result.workers if k in w)

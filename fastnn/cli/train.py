@@ -165,11 +165,16 @@ def run(args) -> int:
 
 def _say_if_compiling(net, x_train, y_train, x_test) -> None:
     """Print one line when training or prediction will compile: nothing in the cache."""
+    from fastnn import config
     from fastnn.compilation import FIRST_COMPILE, needs_compiling
 
     if needs_compiling(net, x_train[:1], y_train[:1]) or needs_compiling(net, x_test[:1]):
-        print(f"compiling fastnn's kernels for {net.dtype} (first run on this machine, "
-              f"{FIRST_COMPILE}; `fastnn compile` does this ahead of time)", flush=True)
+        if config.CACHE:
+            why = (f"first run on this machine, {FIRST_COMPILE}; `fastnn compile` does this "
+                   "ahead of time")
+        else:  # fastnn compile refuses then: it would keep nothing
+            why = f"{FIRST_COMPILE}, on every run: FASTNN_NUMBA_CACHE=0 turns Numba's cache off"
+        print(f"compiling fastnn's kernels for {net.dtype} ({why})", flush=True)
 
 
 def _format_rate(rate: float) -> str:
@@ -200,12 +205,17 @@ def _print_bound(net, samples_per_second: float) -> None:
     See :mod:`fastnn.calibration`: only per-sample SGD must pass over every weight
     once per sample, so mini-batch runs get a line that says why there is no fraction.
     """
+    from fastnn import config
     from fastnn.calibration import update_only_bound
     from fastnn.machine import cpu_description
 
     if net.batch_size != 1 or net.optimizer != "sgd":
         print(f"benchmark: no update-only bound: it bounds per-sample SGD, and this run "
               f"trains in mini-batches of {net.batch_size} ({net.optimizer})", flush=True)
+        return
+    if config.DISABLE_JIT:
+        print("benchmark: no update-only bound: it times the compiled pass, and "
+              "NUMBA_DISABLE_JIT=1 is set", flush=True)
         return
     bound = update_only_bound(net.sizes, net.dtype)
     print(f"benchmark: update-only bound on {cpu_description()}: "

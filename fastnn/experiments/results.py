@@ -45,13 +45,33 @@ def _check_writable(path):
         raise PermissionError(f"cannot write the results file {str(path)!r}: it is read-only")
 
 
+def _lock_for_this_sweep(file, path):
+    """Hold an exclusive ``fcntl`` lock on the open results file until it is closed.
+
+    A second sweep on the same file would read it while the first appends, cut off a
+    line being written as if it were torn, and write its own rows between the first
+    one's; it is refused instead. (Without ``fcntl``, on Windows, nothing is locked.)
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ValueError(f"another running sweep is writing the results file {str(path)!r}; "
+                         "wait for it to finish, or give another results path") from None
+
+
 class ResultsFile:
     """The rows of one sweep's JSON Lines file, read once and appended to.
 
     Parameters
     ----------
     path : str or os.PathLike
-        The file. Missing directories are created; an unwritable place fails at once.
+        The file. Missing directories are created; an unwritable place fails at once,
+        and so does a file that another open ResultsFile (another sweep) holds: the
+        file stays locked until :meth:`close`.
     recipe : str
     limit : int or None
         Every earlier row must have this recipe and limit, else the file is refused.
@@ -72,9 +92,16 @@ class ResultsFile:
         self.recipe, self.limit = recipe, limit
         self.rows = {}
         self.torn_line = False
-        if resume and self.path.exists():
-            self._read()
-        self._file = open(self.path, "ab" if resume else "wb")
+        self._file = open(self.path, "ab")
+        try:
+            _lock_for_this_sweep(self._file, self.path)
+            if resume:
+                self._read()
+            else:
+                self._file.truncate(0)
+        except BaseException:
+            self._file.close()
+            raise
 
     def _read(self):
         data = self.path.read_bytes()

@@ -20,7 +20,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, wait
 
 from fastnn.experiments import executors, grid as grids
-from fastnn.experiments.results import ResultsFile
+from fastnn.experiments.results import ResultsFile, row_key
 from fastnn.experiments.worker import Task, result_row, run_task
 
 __all__ = ["sweep"]
@@ -207,33 +207,34 @@ def sweep(recipe, grid, *, epochs=1, repeats=1, seed=0, limit=None, results=None
         workers = grids.check_positive_int("workers", workers)
     runs = grids.expand(grid, repeats, seed)
 
-    file = ResultsFile(results, recipe, limit, resume) if results is not None else None
-    held = dict(file.rows) if file is not None else {}
-    tasks = _plan(runs, epochs, held, retry_failed, recipe, limit, data_dir, download)
-    progress_line = _Progress(len(runs), len(runs) - len(tasks), progress)
-    overheads = []
-    new_rows = {}
-
-    def on_result(task, result):
-        for row in result["rows"]:
-            if file is not None:
-                file.append(row)
-            new_rows[(grids.encode_params(row["params"]), row["repeat"], row["seed"],
-                      row["epoch"])] = row
-        if result["worker"] is not None:
-            overheads.append(result["worker"])
-        if result["next"] is None:
-            progress_line.update(task, result["rows"])
-
-    client = None
-    start = time.perf_counter()
+    # The scheduler first: an unreachable one fails before the results file is created
+    # or, with resume=False, emptied.
+    client = executors.connect_dask(scheduler) if scheduler is not None else None
+    file = None
     try:
+        file = ResultsFile(results, recipe, limit, resume) if results is not None else None
+        held = dict(file.rows) if file is not None else {}
+        tasks = _plan(runs, epochs, held, retry_failed, recipe, limit, data_dir, download)
+        progress_line = _Progress(len(runs), len(runs) - len(tasks), progress)
+        overheads = []
+        new_rows = {}
+
+        def on_result(task, result):
+            for row in result["rows"]:
+                if file is not None:
+                    file.append(row)
+                new_rows[row_key(row)] = row
+            if result["worker"] is not None:
+                overheads.append(result["worker"])
+            if result["next"] is None:
+                progress_line.update(task, result["rows"])
+
+        start = time.perf_counter()
         if not tasks:
             pass
         elif executor is not None:
             _execute(tasks, executor, None, len(tasks), on_result)
-        elif scheduler is not None:
-            client = executors.connect_dask(scheduler)
+        elif client is not None:
             _execute(tasks, client.get_executor(pure=False), None, len(tasks), on_result)
         else:
             workers = min(workers or executors.default_workers(), len(tasks))

@@ -109,6 +109,14 @@ def test_a_diverging_run_fails_cleanly_and_saves_nothing(mnist_dir, tmp_path, ca
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_limit_beyond_the_training_set_is_refused(mnist_dir, capsys):
+    code = main(["train", "--recipe", "linear", "--limit", "70000", "--quiet",
+                 "--data-dir", str(mnist_dir)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "--limit 70000 is more than the 60,000 training images" in err
+
+
 def test_bad_index_is_reported(mnist_dir, tmp_path, capsys):
     saved = tmp_path / "net.npz"
     from fastnn import recipes

@@ -96,6 +96,10 @@ def run(args) -> int:
     if args.limit is not None:
         if args.limit < 1:
             raise ValueError(f"--limit must be >= 1, got {args.limit}")
+        if args.limit > len(x_train):
+            raise ValueError(f"--limit {args.limit} is more than the {len(x_train):,} training "
+                             f"images; give at most {len(x_train)}, or leave --limit out to "
+                             "train on all of them")
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
     if args.validation_split and args.benchmark:
         raise ValueError(f"--validation-split {args.validation_split:g} and --benchmark: the "

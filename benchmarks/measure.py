@@ -34,7 +34,6 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -97,18 +96,11 @@ def progress(message: str) -> None:
 
 
 def machine_line() -> str:
-    """CPU model, cores and L2 cache, as ``lscpu`` reports them."""
-    try:
-        text = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        import platform
+    """``machine:`` and :func:`fastnn.machine.cpu_description`, with the L3 cache."""
+    from fastnn.machine import cache_size, cpu_description
 
-        return f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
-    fields = dict(re.findall(r"^([^:]+):\s*(.*)$", text, re.MULTILINE))
-    return (f"machine: {fields.get('Model name', '?')}, {fields.get('CPU(s)', '?')} CPUs "
-            f"({fields.get('Core(s) per socket', '?')} cores per socket x "
-            f"{fields.get('Socket(s)', '?')}, {fields.get('Thread(s) per core', '?')} thread(s) "
-            f"per core), L2 {fields.get('L2 cache', '?')}, L3 {fields.get('L3 cache', '?')}")
+    l3 = cache_size(3)
+    return f"machine: {cpu_description()}" + (f", L3 {l3 / 2**20:g} MiB" if l3 else "")
 
 
 def median_of(figures, key):

@@ -41,9 +41,9 @@ from pathlib import Path
 from fastnn.plots._figure import figure_and_axes, new_figure, save_png
 
 BASELINES = ("python", "numpy")
-BACKEND_ORDER = ("python", "numpy", "numba", "numba-raw", "update-only")
 #: The backend name of the update-only pass's rows (``test_update_only_bound``).
 BOUND = "update-only"
+BACKEND_ORDER = ("python", "numpy", "numba", "numba-raw", BOUND)
 #: extra_info keys that tell the rows of one group apart, after the backend.
 DISTINGUISHING_KEYS = ("dtype", "threads")
 DTYPE_ORDER = ("float64", "float32")
@@ -370,10 +370,8 @@ def fraction_of_bound(rows, row: EpochRow) -> float | None:
     """A numba row's samples/s over the update-only row's of the same network and dtype."""
     if not row.backend.startswith("numba"):
         return None
-    for other in rows:
-        if other.backend == BOUND and other.network == row.network and other.dtype == row.dtype:
-            return row.samples_per_second / other.samples_per_second
-    return None
+    bound = epoch_baseline(rows, row, BOUND)
+    return None if bound is None else row.samples_per_second / bound.samples_per_second
 
 
 def format_epoch_seconds(seconds: float) -> str:

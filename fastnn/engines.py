@@ -95,14 +95,18 @@ def column_bounds(sizes, n_threads, multiple=16):
     return bounds
 
 
+def new_barrier_state():
+    """``(sync, stop)``: the zeroed barrier counters a per-sample kernel's threads share."""
+    return np.zeros(2, dtype=np.int64), np.zeros(1, dtype=np.int64)
+
+
 def run_threads(kernel, args, n_threads, bounds):
     """Run ``kernel(*args, thread, n_threads, bounds, sync, stop)`` on ``n_threads`` threads.
 
     The kernel releases the GIL (``nogil=True``), so the threads run at once; thread 0
     runs in the calling thread and its result is returned.
     """
-    sync = np.zeros(2, dtype=np.int64)
-    stop = np.zeros(1, dtype=np.int64)
+    sync, stop = new_barrier_state()
     if n_threads == 1:
         return kernel(*args, 0, 1, bounds, sync, stop)
     import threading
@@ -228,8 +232,7 @@ class NumbaEngine:
         kernel, args, bounds = self._training_call(state, X, T[:0], labels[:0],
                                                    np.zeros(0, dtype=np.int64))
         if bounds is not None:  # thread 0's arguments, as run_threads passes them
-            args = (*args, 0, bounds.shape[1] - 1, bounds, np.zeros(2, dtype=np.int64),
-                    np.zeros(1, dtype=np.int64))
+            args = (*args, 0, bounds.shape[1] - 1, bounds, *new_barrier_state())
         return kernel, args
 
     def _first_layer_blocks(self, state, bounds):

@@ -24,7 +24,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import FormatError
-from .gzipfiles import GZIP_MAGIC, atomic_write_by_name, gzip_errors
+from .gzipfiles import GZIP_MAGIC, atomic_write_by_name, gzip_errors, is_gzip_name
 
 __all__ = ["read_idx", "write_idx", "decode_idx", "idx_header", "idx_content_sha256", "IDX_DTYPES"]
 
@@ -208,7 +208,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     path = Path(path)
     with open(path, "rb") as file:
         size = os.fstat(file.fileno()).st_size
-        return decode_idx(file, str(path), compressed=path.name.endswith(".gz"), size=size)
+        return decode_idx(file, str(path), compressed=is_gzip_name(path), size=size)
 
 
 def write_idx(path: str | os.PathLike, array) -> None:

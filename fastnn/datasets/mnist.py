@@ -42,6 +42,7 @@ from .checksums import (FASHION_MNIST_FILES, MNIST_FILES, KnownFile, checksum_er
 from .csv import read_csv
 from .download import FASHION_MNIST_MIRRORS, MNIST_MIRRORS, download_files
 from .errors import DatasetError, DatasetNotFoundError, FormatError
+from .gzipfiles import is_gzip_name
 from .idx import decode_idx, read_idx
 from .nielsen_pickle import from_nielsen, read_nielsen_pickle
 from .npz import NPZ_KEYS, read_npz
@@ -145,7 +146,7 @@ DATASETS = {spec.key: spec for spec in (MNIST, FASHION_MNIST)}
 
 def _read_verified_idx(path: Path, known: KnownFile) -> tuple[np.ndarray, str]:
     """Read one canonical IDX file, gzip or not, and verify it; return (array, how)."""
-    data = path.read_bytes() if path.name.endswith(".gz") else None
+    data = path.read_bytes() if is_gzip_name(path) else None
     how = verify_file_bytes(path, data, known) if data is not None else None
     try:
         if data is not None:
@@ -189,11 +190,11 @@ class DatasetFiles:
     def format_description(self) -> str:
         """The format in words, e.g. ``"IDX, gzip-compressed"``."""
         if self.format == "idx":
-            compressed = [path.name.endswith(".gz") for path in self.paths]
+            compressed = [is_gzip_name(path) for path in self.paths]
             if all(compressed):
                 return "IDX, gzip-compressed"
             return "IDX, uncompressed" if not any(compressed) else "IDX, partly gzip-compressed"
-        if self.format == "csv" and any(path.name.endswith(".gz") for path in self.paths):
+        if self.format == "csv" and any(is_gzip_name(path) for path in self.paths):
             return "CSV (label, then 784 pixels a line), gzip-compressed"
         return {"npz": "NPZ (Keras)", "csv": "CSV (label, then 784 pixels a line)",
                 "pkl": "Nielsen's pickle (float32 pixels / 256; read without running code)"

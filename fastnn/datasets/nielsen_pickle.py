@@ -28,6 +28,7 @@ import numpy as np
 
 from .errors import FormatError
 from .gzipfiles import LARGE_FILE_LEVEL, atomic_write_by_name, gzip_errors, open_by_name
+from .validation import as_labels
 
 __all__ = ["read_nielsen_pickle", "write_nielsen_pickle", "to_nielsen", "from_nielsen",
            "ALLOWED_GLOBALS", "PART_NAMES"]
@@ -154,11 +155,7 @@ def _checked_pair(pair, where: str, n_pixels: int) -> Pair:
         index = _first_index(bad)
         raise FormatError(f"{where}: image value {images[index]!r} at index {index} is outside "
                           "[0, 1); the images must be pixels / 256")
-    bad = (labels < 0) | (labels > 9)
-    if bad.any():
-        index = int(np.argmax(bad))
-        raise FormatError(f"{where}: label {labels[index]} at index {index} is outside 0-9")
-    return images, labels
+    return images, as_labels(labels, where, dtype=labels.dtype)
 
 
 def _checked_parts(parts, source: str, n_pixels: int) -> tuple[Pair, Pair, Pair]:

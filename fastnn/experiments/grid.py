@@ -67,10 +67,10 @@ def derive_seed(seed, params, repeat):
 
 
 def check_positive_int(name, value):
-    """``value`` as an int >= 1, else a ValueError that quotes it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
+    """``value`` as an int >= 1, else a ValueError that quotes it (the Network's check)."""
+    from fastnn.network import _positive_int
+
+    return _positive_int(name, value)
 
 
 def check_epochs(epochs):

@@ -112,8 +112,7 @@ def _execute(tasks, executor, make_pool, window, on_result):
                                      "worker": None})
                 else:
                     pending.appendleft(task)
-                    executor.shutdown(wait=False)
-                    executor = make_pool()
+                    executor = _renew(executor, make_pool)
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in done:
             task, owner = in_flight.pop(future)
@@ -122,12 +121,17 @@ def _execute(tasks, executor, make_pool, window, on_result):
             except (Exception, CancelledError) as exc:  # noqa: BLE001 - the run's failure
                 result = {"rows": _died_rows(task, exc), "next": None, "worker": None}
                 if isinstance(exc, BrokenExecutor) and make_pool is not None and owner is executor:
-                    executor.shutdown(wait=False)
-                    executor = make_pool()
+                    executor = _renew(executor, make_pool)
             on_result(task, result)
             if result["next"] is not None:
                 pending.appendleft(result["next"])
     return executor
+
+
+def _renew(broken, make_pool):
+    """Shut the broken pool down without waiting; a new one from ``make_pool()``."""
+    broken.shutdown(wait=False)
+    return make_pool()
 
 
 def sweep(recipe, grid, *, epochs=1, repeats=1, seed=0, limit=None, results=None, workers=None,
@@ -230,12 +234,12 @@ def sweep(recipe, grid, *, epochs=1, repeats=1, seed=0, limit=None, results=None
                 progress_line.update(task, result["rows"])
 
         start = time.perf_counter()
+        if client is not None:
+            executor = client.get_executor(pure=False)
         if not tasks:
             pass
         elif executor is not None:
             _execute(tasks, executor, None, len(tasks), on_result)
-        elif client is not None:
-            _execute(tasks, client.get_executor(pure=False), None, len(tasks), on_result)
         else:
             workers = min(workers or executors.default_workers(), len(tasks))
             make_pool = lambda: executors.local_pool(workers)  # noqa: E731

@@ -9,7 +9,6 @@ registers with pyplot's global figure manager, nothing opens a window and nothin
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -117,8 +116,8 @@ def check_count(where, name, value, minimum=1):
 def save_png(figure, path, dpi=None):
     """Write ``figure`` to ``path`` as a PNG, atomically: the file is complete or not there.
 
-    The PNG is rendered into memory first, then written through
-    :func:`fastnn.fileio.atomic_write`, so a failure at any point leaves no partial file.
+    The PNG is rendered into a temporary file by :func:`fastnn.fileio.atomic_write`, so a
+    failure at any point leaves no partial file.
 
     Parameters
     ----------
@@ -134,10 +133,8 @@ def save_png(figure, path, dpi=None):
         ``path``.
     """
     path = check_writable_path(path)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
     with atomic_write(path) as file:
-        file.write(buffer.getvalue())
+        figure.savefig(file, format="png", dpi=dpi)
     return path
 
 

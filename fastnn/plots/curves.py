@@ -110,7 +110,7 @@ def history(histories, metrics=("loss", "accuracy"), validation_label="validatio
                                  f"{', '.join(map(repr, sorted(run)))}")
     if axes is None:
         figure = new_figure(4.4 * len(metrics), 3.6)
-        axes = list(np.atleast_1d(figure.subplots(1, len(metrics), squeeze=False)).ravel())
+        axes = list(figure.subplots(1, len(metrics), squeeze=False)[0])
     else:
         axes = [axes] if hasattr(axes, "plot") else list(axes)
         if len(axes) != len(metrics):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from fastnn.plots._figure import figure_and_axes, save_png
+from fastnn.plots._figure import figure_and_axes, finish
 
 __all__ = ["plot_sweep"]
 
@@ -50,13 +50,13 @@ def plot_sweep(summary, x, hue=None, *, reference=None, path=None, ax=None, titl
     -------
     matplotlib.figure.Figure
     """
-    figure, ax = figure_and_axes(ax)
     if not summary:
         raise ValueError("the summary is empty: there is nothing to plot")
     for name in (x, hue):
         if name is not None and name not in summary[0]:
             raise ValueError(f"the summary has no column {name!r}; its columns are "
                              f"{', '.join(summary[0])}")
+    figure, ax = figure_and_axes(ax)
     hues = sorted({row[hue] for row in summary}, key=_sort_key) if hue else [None]
     xs = sorted({row[x] for row in summary}, key=_sort_key)
     categorical = not all(isinstance(v, (int, float)) for v in xs)
@@ -98,6 +98,4 @@ def plot_sweep(summary, x, hue=None, *, reference=None, path=None, ax=None, titl
     ax.legend(unique.values(), unique.keys(), fontsize="small")
     if title:
         ax.set_title(title, fontsize="medium")
-    if path is not None:
-        save_png(figure, path)
-    return figure
+    return finish(figure, path)

@@ -128,12 +128,11 @@ def _compile_recipe(recipe: str, dtype: str) -> CompileResult:
     start = time.perf_counter()
     functions = _functions_compiled()
     calls = []  # (network, inputs, targets, labels); targets None for prediction
-    for index, net in enumerate(_networks(recipe, dtype)):
+    for net in _networks(recipe, dtype):
         for x in (images, images.astype(dtype) / 255):
             X, T, y = net._prepare_xy(x, labels)
             calls.append((net, X, T, y))
-            if index == 0:  # prediction does not depend on the batch size
-                calls.append((net, X, None, None))
+            calls.append((net, X, None, None))  # per sample or by blocks, as it trains
     compiled = loaded = in_memory = 0
     for net, X, T, y in calls:
         kernel, _ = net._engine.kernel_call(net._state, X, T, y)

@@ -194,13 +194,20 @@ class NumbaEngine:
         return codes.train_epoch_batches, args, None
 
     def _prediction_call(self, state, X, out):
-        """``(kernel, args)``: the compiled loop that writes the outputs of X into out."""
+        """``(kernel, args)``: the compiled loop that writes the outputs of X into out.
+
+        A network trained per sample predicts one sample at a time, with the loops its
+        training compiles (:func:`~fastnn.kernels._loops.predict_per_sample_into`); one
+        trained in mini-batches BLOCK samples at a time, with its training's loops
+        (:func:`~fastnn.kernels._loops.predict_into`). Both give the same outputs.
+        """
         b = self._prepare(state)
         use_table, table = state.input_table(X)
-        return codes.predict_into, (tuple(state.weights_t), tuple(state.biases),
-                                    state.activations, state.use_bias, X.array, use_table,
-                                    table, b["x_block"], b["input_rows"], b["input_counts"],
-                                    b["pre"], b["act"], out)
+        head = (tuple(state.weights_t), tuple(state.biases), state.activations, state.use_bias,
+                X.array, use_table, table, b["x_block"], b["input_rows"])
+        if state.per_sample:
+            return codes.predict_per_sample_into, (*head, b["all_rows"], b["pre"], b["act"], out)
+        return codes.predict_into, (*head, b["input_counts"], b["pre"], b["act"], out)
 
     def train(self, state, X, T, labels, order):
         kernel, args, bounds = self._training_call(state, X, T, labels, order)
@@ -361,10 +368,13 @@ class PythonEngine:
     def predict_proba(self, state, X):
         lists = self._lists(state)
         out = [[0.0] * state.sizes[-1] for _ in range(len(X))]
-        self.loops.predict_into(lists["weights_t"], lists["biases"], state.activations.tolist(),
-                                state.use_bias, _RowsAsLists(X.array), *self._table(X),
-                                lists["x_block"], lists["input_rows"], lists["input_counts"],
-                                lists["pre"], lists["act"], out)
+        head = (lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
+                _RowsAsLists(X.array), *self._table(X), lists["x_block"], lists["input_rows"])
+        if state.per_sample:  # as the numba engine chooses
+            self.loops.predict_per_sample_into(*head, list(range(max(state.sizes[:-1]))),
+                                               lists["pre"], lists["act"], out)
+        else:
+            self.loops.predict_into(*head, lists["input_counts"], lists["pre"], lists["act"], out)
         return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])
 
     def compile(self, state, X, T=None, labels=None):

@@ -86,8 +86,8 @@ def test_a_first_train_says_it_compiles_before_it_starts(story):
 def test_compile_compiles_what_is_missing_and_loads_what_train_cached(story):
     out = story["compile"]
     # train compiled per-sample training and prediction on uint8 pixels: loaded now;
-    # the float-input and mini-batch loops are new.
-    assert re.search(r"linear +float32: compiled 4 loop\(s\) \(\d+ functions\), loaded 2 "
+    # the float-input loops and the mini-batch training and prediction are new.
+    assert re.search(r"linear +float32: compiled 6 loop\(s\) \(\d+ functions\), loaded 2 "
                      r"from the cache", recipe_line(out, "linear")), out
     assert re.search(r"keras +float32: compiled \d loop\(s\)", recipe_line(out, "keras")), out
     processes = {re.search(r"\(process (\d+)\)", recipe_line(out, r)).group(1)
@@ -98,7 +98,7 @@ def test_compile_compiles_what_is_missing_and_loads_what_train_cached(story):
 def test_a_second_compile_loads_everything_from_the_cache(story):
     out = story["compile_again"]
     assert "compiled none" in out and "compiled " not in out.replace("compiled none", ""), out
-    assert re.search(r"linear +float32: loaded 6 from the cache", out), out
+    assert re.search(r"linear +float32: loaded 8 from the cache", out), out
     assert re.search(r"keras +float32: loaded 4 from the cache", out), out
 
 

@@ -53,6 +53,34 @@ def test_python_agrees_with_numba_on_100_samples(mnist, name):
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("name", RECIPE_NAMES)
+@pytest.mark.parametrize("backend", ["numba", "python"])
+def test_prediction_per_sample_equals_prediction_by_blocks(tiny_data, name, backend):
+    """A network trained per sample predicts one sample at a time, one trained in
+    mini-batches BLOCK samples at a time (each with its training's loops): the two
+    kernels give the same outputs, on pixels and on floats."""
+    from dataclasses import replace
+
+    from fastnn.kernels import _loops
+
+    x, y = tiny_data
+    net = recipes.make(name, seed=5, dtype="float64", hidden=30) if name == "rashid" else \
+        recipes.make(name, seed=5, dtype="float64")
+    net.fit(x[:200], y[:200])
+    n = 40 if backend == "python" else len(x)
+    one_at_a_time = replace(net._state, batch_size=1, optimizer=_loops.SGD)
+    by_blocks = replace(net._state, batch_size=10)
+    assert one_at_a_time.per_sample and not by_blocks.per_sample
+    engine = net._engine if backend == "numba" else fastnn.engines.make_engine("python")
+    sparse = np.where(x[-n:] > 40, x[-n:], 0)  # most pixels 0, as MNIST's
+    for inputs in (x[-n:], sparse, x[-n:] / np.float64(255)):
+        X = net._prepare_x(inputs)
+        first = engine.predict_proba(one_at_a_time, X)
+        second = engine.predict_proba(by_blocks, X)
+        np.testing.assert_array_equal(first, second)
+        assert first.shape == (n, 10) and np.all(np.isfinite(first))
+
+
 @pytest.mark.realdata
 def test_float32_stays_float32_and_tracks_float64(mnist):
     (x, y), _ = mnist

@@ -1106,3 +1106,40 @@ def predict_into(weights_t, biases, activations, use_bias, X, use_table, table, 
         for s in range(count):
             copy_into(act[last][s], out[k + s])
         k += count
+
+
+@jit
+def predict_per_sample_into(weights_t, biases, activations, use_bias, X, use_table, table,
+                            x_block, input_rows, all_rows, pre, act, out):
+    """Forward every row of X one sample at a time; ``out[s]`` receives sample s's outputs.
+
+    The outputs of :func:`predict_into`, with the loops that per-sample training
+    compiles anyway: :func:`multiply_rows_into` over the sample's nonzero inputs
+    (``input_rows[0]``, from :func:`load_input_into`), then over every row of each hidden
+    layer (``all_rows``: 0, 1, ... up to the widest layer input), and
+    :func:`activate_columns_into`. A network trained per sample then compiles little
+    more than this loop to predict. Each weight row is read once per sample instead of
+    once per BLOCK samples: networks trained in mini-batches predict with
+    :func:`predict_into`, whose loops their training compiles.
+    """
+    last = len(weights_t) - 1
+    x = x_block[0]
+    rows = input_rows[0]
+    start = np.uint64(0)  # uint64 bounds, as per-sample training passes them
+    for k in range(len(X)):
+        n_nonzero = load_input_into(X[k], x, use_table, table, rows)
+        for layer in range(last + 1):
+            z = pre[layer][0]
+            stop = np.uint64(len(z))
+            if layer == 0:
+                multiply_rows_into(weights_t[0], x, rows, n_nonzero, z, start, stop)
+            else:
+                layer_input = act[layer - 1][0]
+                multiply_rows_into(weights_t[layer], layer_input, all_rows, len(layer_input), z,
+                                   start, stop)
+            if use_bias:
+                b = biases[layer]
+                for c in range(len(z)):
+                    z[c] += b[c]
+            activate_columns_into(z, act[layer][0], activations[layer], start, stop)
+        copy_into(act[last][0], out[k])

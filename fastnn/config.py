@@ -37,6 +37,18 @@ ERROR_MODEL : str
 BOUNDSCHECK : bool or None
     ``FASTNN_BOUNDSCHECK=1`` compiles every kernel with index checks, for debugging.
     ``None`` (the default) defers to Numba's own ``NUMBA_BOUNDSCHECK``.
+VECTOR_WIDTH : int or None
+    The SIMD width, in bits, that the per-sample training loops ask LLVM to vectorise
+    with (:func:`vector_width`). ``None`` (``FASTNN_VECTOR_WIDTH=auto``, the default)
+    chooses at run time from the CPU: 512 where it has AVX-512, else LLVM's own choice
+    for the CPU. LLVM itself keeps to 256-bit vectors on AVX-512 CPUs, for the clock
+    speed that the first of them lost on wide instructions. But fastnn's fused
+    per-sample loop does five floating-point operations per weight where the update
+    alone does three, and with 512-bit vectors it keeps up with the memory instead of
+    the arithmetic units (``benchmarks/results/bound.md`` has the figures). The width
+    changes no result: no operation is reordered. ``FASTNN_VECTOR_WIDTH=256`` (or
+    ``512``) forces a width; compiled code of a forced width is cached under names of
+    its own, as under FASTMATH.
 DISABLE_JIT : bool
     True when ``NUMBA_DISABLE_JIT=1`` is set: every kernel then runs as the plain
     Python it is written in, which is how the loop code itself is covered by tests.
@@ -55,9 +67,11 @@ __all__ = [
     "FASTMATH",
     "ERROR_MODEL",
     "BOUNDSCHECK",
+    "VECTOR_WIDTH",
     "DISABLE_JIT",
     "jit",
     "jit_options",
+    "vector_width",
     "threads",
     "get_threads",
 ]
@@ -90,7 +104,17 @@ def _env_fastmath() -> bool | set:
     return flags
 
 
+def _env_vector_width() -> int | None:
+    value = os.environ.get("FASTNN_VECTOR_WIDTH", "").strip().lower()
+    if value in ("", "auto"):
+        return None
+    if value in ("256", "512"):
+        return int(value)
+    raise ValueError(f"FASTNN_VECTOR_WIDTH must be auto, 256 or 512, got {value!r}")
+
+
 FASTMATH: bool | set = _env_fastmath()
+VECTOR_WIDTH: int | None = _env_vector_width()
 CACHE: bool = bool(_env_flag("FASTNN_NUMBA_CACHE", True))
 ERROR_MODEL: str = "numpy"
 BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
@@ -120,6 +144,23 @@ def jit_options(parallel: bool = False, inline: bool = False, internal: bool = F
     return options
 
 
+def vector_width() -> int | None:
+    """The SIMD width in bits that the per-sample loops are compiled for (see VECTOR_WIDTH).
+
+    VECTOR_WIDTH when it is set; otherwise 512 when this CPU has AVX-512 (LLVM's host
+    CPU features), else None: LLVM's own choice for the CPU.
+    """
+    if VECTOR_WIDTH is not None:
+        return VECTOR_WIDTH
+    return _host_vector_width()
+
+
+def _host_vector_width() -> int | None:
+    import llvmlite.binding as llvm
+
+    return 512 if llvm.get_host_cpu_features().get("avx512f", False) else None
+
+
 def jit(function=None, *, parallel: bool = False, inline: bool = False, internal: bool = False):
     """Compile ``function`` lazily with :func:`numba.njit` and fastnn's settings.
 
@@ -145,8 +186,8 @@ def jit(function=None, *, parallel: bool = False, inline: bool = False, internal
     import numba
 
     def decorate(func):
-        if FASTMATH and CACHE:
-            func = _named_for_fastmath(func)
+        if (FASTMATH or VECTOR_WIDTH) and CACHE:
+            func = _named_for_settings(func)
         dispatcher = numba.njit(**jit_options(parallel, inline, internal))(func)
         if not DISABLE_JIT:
             dispatcher.__class__ = _dispatcher_class(type(dispatcher), internal)
@@ -231,8 +272,9 @@ def _locked_cache_class(base):
     return _CACHE_CLASSES[base]
 
 
-def _named_for_fastmath(func):
-    """A copy of ``func`` named ``<qualname>.fastmath_<flags>``, for its own cache files."""
+def _named_for_settings(func):
+    """A copy of ``func`` named ``<qualname>.fastmath_<flags>`` (and, or
+    ``.vector_width_<bits>``), for its own cache files."""
     import functools
     import types
 
@@ -240,7 +282,12 @@ def _named_for_fastmath(func):
                               func.__defaults__, func.__closure__)
     functools.update_wrapper(copy, func)
     del copy.__wrapped__
-    copy.__qualname__ = f"{func.__qualname__}.fastmath_{'_'.join(sorted(FASTMATH))}"
+    name = func.__qualname__
+    if FASTMATH:
+        name += f".fastmath_{'_'.join(sorted(FASTMATH))}"
+    if VECTOR_WIDTH:
+        name += f".vector_width_{VECTOR_WIDTH}"
+    copy.__qualname__ = name
     return copy
 
 

@@ -39,6 +39,7 @@ def uncompiled_loops() -> types.SimpleNamespace:
                 function.__defaults__, function.__closure__,
             )
             namespace[name].__doc__ = function.__doc__
+    namespace["vector_width_hint"] = namespace["plain_vector_width_hint"]  # compiled only
     return types.SimpleNamespace(**namespace)
 
 

@@ -28,7 +28,9 @@ Compiling
 ---------
 Loops that only compiled code calls are ``jit(internal=True)`` (no wrappers for Python;
 see :func:`fastnn.config.jit`). Python's ``min`` and ``max`` are written as conditional
-expressions: Numba would compile each as a function of its own on a cold start.
+expressions: Numba would compile each as a function of its own on a cold start. The
+per-sample loops call :func:`vector_width_hint` first, which chooses their SIMD width
+from the CPU (see :data:`fastnn.config.VECTOR_WIDTH`); in plain Python it does nothing.
 
 Layout
 ------
@@ -48,6 +50,7 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
+from fastnn import config
 from fastnn.config import jit
 
 # Codes the network kernels take for their options (plain ints, frozen at compile time).
@@ -382,6 +385,31 @@ def _atomic_increment(typingctx, array, index):
     return types.int64(array, index), codegen
 
 
+def plain_vector_width_hint():
+    """What :func:`vector_width_hint` does in plain Python: nothing."""
+
+
+if config.DISABLE_JIT:
+    vector_width_hint = plain_vector_width_hint
+else:
+    @intrinsic
+    def vector_width_hint(typingctx):
+        """Compiled: vectorise the calling function with :func:`fastnn.config.vector_width`-bit
+        vectors (LLVM's ``"prefer-vector-width"`` attribute; nothing when that is None).
+
+        Called first in the per-sample loops. It changes the instructions, not the
+        operations: the results stay the same bits.
+        """
+        def codegen(context, builder, signature, args):
+            width = config.vector_width()
+            if width:
+                # llvmlite's attribute set takes only LLVM's keyword attributes; this
+                # string attribute goes into the function's IR as it is written here
+                set.add(builder.function.attributes, f'"prefer-vector-width"="{width}"')
+            return context.get_dummy_value()
+        return types.none(), codegen
+
+
 @jit(internal=True)
 def barrier(sync, generation, parties):
     """Wait until ``parties`` threads have called this with the same ``generation``.
@@ -502,6 +530,7 @@ def multiply_rows_into(WT, x, rows, n_rows, z, c0, c1):
     adds, without its additions of an exact 0. Rows go four at a time, so that z is
     loaded and stored once per four rows.
     """
+    vector_width_hint()
     for c in range(c0, c1):
         z[c] = 0.0
     k = 0
@@ -627,6 +656,7 @@ def update_and_multiply_into(WT, pending_input, pending_delta, learning_rate, a,
     ``pending_input`` or ``a`` is nonzero (see :func:`merge_rows`), or every row.
     They go four at a time, so that ``z`` is loaded and stored once per four rows.
     """
+    vector_width_hint()
     for c in range(c0, c1):
         z[c] = 0.0
     k = 0
@@ -680,6 +710,7 @@ def update_rows(WT, pending_input, rows, n_rows, pending_delta, learning_rate, c
     WT holds columns c0..c1 as :func:`update_and_multiply_into` has them. The rows left
     out are those whose input is 0 (see "Zero inputs" above).
     """
+    vector_width_hint()
     for k in range(n_rows):
         r = rows[k]
         pr = pending_input[r]

@@ -94,6 +94,7 @@ def table(figures) -> str:
 
 
 def main(argv=None) -> int:
+    from fastnn.config import vector_width_description
     from fastnn.machine import cpu_description
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bound",
@@ -117,7 +118,8 @@ def main(argv=None) -> int:
     figures = measure(args.networks, args.dtypes, args.processes,
                       str(Path(args.data_dir).resolve()))
     print(f"## Per-sample training against the update-only bound\n\n`{command}`\n\n"
-          f"CPU: {cpu_description()}; numba, 1 thread; {args.processes} fresh processes per row; "
+          f"CPU: {cpu_description()}; numba, 1 thread, per-sample loops in "
+          f"{vector_width_description()}; {args.processes} fresh processes per row; "
           f"{before} before, {load_line()} after.\n\n{table(figures)}\n\n"
           "- fraction of the bound: the best epoch rate over the processes / the best "
           "update-only bound over the same processes (each process times the bound before "

@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.epochs import NETWORKS
 from benchmarks.measure import machine_line, progress
 from benchmarks.processes import REPO_ROOT
 
@@ -33,9 +34,7 @@ from fastnn import recipes
 from fastnn.datasets import load_mnist
 (images, labels), _ = load_mnist(download=False)
 def make():
-    name, _, hidden = {network!r}.partition("-")
-    extra = {{"hidden": int(hidden)}} if hidden else {{}}
-    return recipes.make(name, seed=0, dtype={dtype!r}, threads=1, **extra)
+    return recipes.make({recipe!r}, seed=0, dtype={dtype!r}, threads=1, **{preset!r})
 make().fit(images[:256], labels[:256], epochs=1)
 history = make().fit(images, labels, epochs=1).history
 print(json.dumps(history["samples_per_second"][0]))
@@ -46,13 +45,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", required=True, type=Path)
     parser.add_argument("--pairs", type=int, default=4)
-    parser.add_argument("--network", default="rashid-200")
+    parser.add_argument("--network", default="rashid-200", choices=sorted(NETWORKS),
+                        help="a network of benchmarks.epochs.NETWORKS (default rashid-200)")
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     args = parser.parse_args(argv)
     if not (args.baseline / "fastnn" / "__init__.py").is_file():
         raise SystemExit(f"--baseline {str(args.baseline)!r} holds no fastnn package")
     checkouts = {"baseline": args.baseline.resolve(), "this": REPO_ROOT}
-    script = SCRIPT.format(network=args.network, dtype=args.dtype)
+    recipe, preset = NETWORKS[args.network]
+    script = SCRIPT.format(recipe=recipe, preset=preset, dtype=args.dtype)
     rates = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory(prefix="epoch-against-") as root:
         def run(name):

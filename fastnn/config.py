@@ -155,6 +155,12 @@ def vector_width() -> int | None:
     return _host_vector_width()
 
 
+def vector_width_description() -> str:
+    """``'512-bit vectors'``, or ``"LLVM's vector width for the CPU"`` (for reports)."""
+    width = vector_width()
+    return f"{width}-bit vectors" if width else "LLVM's vector width for the CPU"
+
+
 def _host_vector_width() -> int | None:
     import llvmlite.binding as llvm
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from fastnn import config
 from fastnn.cli import main
 from fastnn.cli import train as train_command
 from fastnn.machine import cpu_name
@@ -26,7 +27,8 @@ COMPARISON_LINE = re.compile(
 BOUND_LINE = re.compile(
     r"^benchmark: update-only bound on (?P<cpu>.+): (?P<bound>[\d,.e+-]+) samples/s \(one W -= "
     r"lr \* outer\(delta, x\) pass per layer, plain compiled loop, best of \d+\); "
-    r"(?P<backend>\w+) per-sample training at (?P<fraction>[\d.]+) of it$", re.MULTILINE)
+    r"(?P<backend>\w+) per-sample training \((?P<vectors>\d+-bit vectors|LLVM's vector width "
+    r"for the CPU)\) at (?P<fraction>[\d.]+) of it$", re.MULTILINE)
 
 
 def number(text: str) -> float:
@@ -62,6 +64,7 @@ def test_benchmark_prints_consistent_figures(mnist_dir, capsys, monkeypatch):
     bound = BOUND_LINE.search(out)
     assert bound, out
     assert bound["backend"] == "numba" and bound["cpu"].startswith(cpu_name())
+    assert bound["vectors"] == config.vector_width_description()
     assert_close(number(bound["fraction"]), number(main_run["rate"]) / number(bound["bound"]),
                  digits=2)
 

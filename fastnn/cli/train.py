@@ -225,7 +225,8 @@ def _print_bound(net, samples_per_second: float) -> None:
     print(f"benchmark: update-only bound on {cpu_description()}: "
           f"{_format_rate(bound.samples_per_second)} samples/s (one W -= lr * outer(delta, x) "
           f"pass per layer, plain compiled loop, best of {len(bound.rates)}); {net.backend} "
-          f"per-sample training at {bound.fraction(samples_per_second):.2f} of it", flush=True)
+          f"per-sample training ({config.vector_width_description()}) at "
+          f"{bound.fraction(samples_per_second):.2f} of it", flush=True)
 
 
 def _print_benchmark(args, net, history, x_train, y_train) -> None:

@@ -28,7 +28,7 @@ __all__ = ["compile", "needs_compiling", "cache_location", "CompileResult", "DTY
 DTYPES = ("float64", "float32")
 
 #: How long a first run compiles, for the line ``fastnn train`` prints before it does.
-FIRST_COMPILE = "about 10-20 s"
+FIRST_COMPILE = "about 5-15 s"
 
 #: Batch size used to reach the mini-batch training loop (any size above 1 does).
 _MINI_BATCH = 2

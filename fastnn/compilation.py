@@ -185,9 +185,10 @@ def compile(recipes=None, dtypes=None, *, processes=None, verbose=True):
         'float64' and/or 'float32'; both by default.
     processes : int, optional
         Processes that compile at once (Numba compiles under one lock per process).
-        ``None``: one per CPU (``os.cpu_count()``), never more than there are groups of
-        work. ``1``: in this process, which then has the loops loaded (a sweep worker's
-        warm-up before its first run).
+        ``None``: one per CPU it may run on (:func:`fastnn.machine.usable_cpus`, as a
+        sweep's pool), never more than there are groups of work. ``1``: in this
+        process, which then has the loops loaded (a sweep worker's warm-up before its
+        first run).
     verbose : bool
         Print a line per recipe and dtype, and a summary.
 
@@ -203,6 +204,7 @@ def compile(recipes=None, dtypes=None, *, processes=None, verbose=True):
         fastnn's use of its cache is switched off.
     """
     from fastnn import config
+    from fastnn.machine import usable_cpus
     from fastnn.recipes import RECIPES
 
     recipes = _check_names(recipes, tuple(RECIPES), "recipe", "recipes")
@@ -215,7 +217,7 @@ def compile(recipes=None, dtypes=None, *, processes=None, verbose=True):
     if not config.CACHE:
         raise ValueError("FASTNN_NUMBA_CACHE=0 turns Numba's cache off, so compiling ahead "
                          "of time would keep nothing; unset it")
-    workers = processes or os.cpu_count() or 1
+    workers = processes or usable_cpus()
     groups = _groups(recipes, dtypes, workers)
     workers = min(workers, len(groups))
     say = print if verbose else (lambda *args, **kwargs: None)

@@ -1,9 +1,10 @@
-"""What the CPU is: its name and cache sizes, as Linux reports them.
+"""What the CPU is: its name, cache sizes and the CPUs this process may use.
 
 Speed figures mean little without the machine they were taken on, so the benchmarks and
 ``fastnn train --benchmark`` print :func:`cpu_description` beside them; :func:`cache_size`
 reads the per-core cache sizes (the L2 size in that description; no kernel chooses by
-them yet).
+them: the loops have no block sizes to tune, and the one choice made by CPU, the vector
+width, is :func:`fastnn.config.vector_width`). :func:`usable_cpus` sizes process pools.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ import platform
 import re
 from pathlib import Path
 
-__all__ = ["cpu_name", "cpu_description", "cache_size"]
+__all__ = ["cpu_name", "cpu_description", "cache_size", "usable_cpus"]
 
 CPUINFO = Path("/proc/cpuinfo")
 CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
+
+
+def usable_cpus() -> int:
+    """The logical CPUs this process may run on (its affinity mask, where the OS has one;
+    else ``os.cpu_count()``): the default size of fastnn's process pools."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @functools.lru_cache(maxsize=None)

@@ -89,6 +89,17 @@ def test_cpu_description_names_the_cpu():
     assert "logical CPUs" in description
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
+def test_usable_cpus_follow_the_affinity_mask():
+    """A process limited to one CPU (``taskset``-style) counts one, as its pools should."""
+    code = ("import os; from fastnn.machine import usable_cpus; "
+            "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); print(usable_cpus())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "1"
+    assert machine.usable_cpus() == len(os.sched_getaffinity(0))
+
+
 WITHOUT_THE_JIT = """
 import fastnn
 from fastnn import calibration

@@ -7,7 +7,6 @@ Every choice ends up as a :class:`concurrent.futures.Executor` whose ``submit`` 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -22,10 +21,10 @@ CONNECT_TIMEOUT = 10
 
 
 def default_workers():
-    """The default pool size: the cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """The default pool size: the CPUs this process may run on."""
+    from fastnn.machine import usable_cpus
+
+    return usable_cpus()
 
 
 def local_pool(workers):

@@ -72,6 +72,7 @@ __all__ = [
     "jit",
     "jit_options",
     "vector_width",
+    "vector_width_description",
     "threads",
     "get_threads",
 ]
@@ -172,9 +173,9 @@ def jit(function=None, *, parallel: bool = False, inline: bool = False, internal
 
     Nothing is compiled here: Numba compiles on the first call, for the argument types
     of that call. The uncompiled function stays reachable as ``.py_func``; with
-    ``NUMBA_DISABLE_JIT=1`` the function itself is returned. Under FASTMATH the
-    compiled function is a copy of ``function`` whose qualified name carries the flags,
-    because Numba names its cache files after it. ``inline=True`` has Numba inline the
+    ``NUMBA_DISABLE_JIT=1`` the function itself is returned. Under FASTMATH, or a
+    forced VECTOR_WIDTH, the compiled function is a copy of ``function`` whose qualified
+    name carries the setting, because Numba names its cache files after it. ``inline=True`` has Numba inline the
     function into its callers (for a short inner loop whose call would cost more than
     its work).
 

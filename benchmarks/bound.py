@@ -26,6 +26,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from benchmarks.measure import progress
 from benchmarks.processes import run_python
 
 PER_SAMPLE_NETWORKS = ("linear", "grokking", "rashid-100", "rashid-200")
@@ -51,10 +52,6 @@ print(json.dumps({{"rate": rate, "bound": max(b.samples_per_second for b in boun
                    "cpu_bound": max(b.samples_per_second for b in cpu_bounds),
                    "sizes": net.sizes}}))
 """
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def load_line() -> str:

@@ -60,6 +60,7 @@ count.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 
 __all__ = [
@@ -162,7 +163,9 @@ def vector_width_description() -> str:
     return f"{width}-bit vectors" if width else "LLVM's vector width for the CPU"
 
 
+@functools.lru_cache(maxsize=None)
 def _host_vector_width() -> int | None:
+    """512 when LLVM's host CPU features include AVX-512F (read once per process)."""
     import llvmlite.binding as llvm
 
     return 512 if llvm.get_host_cpu_features().get("avx512f", False) else None
@@ -282,7 +285,6 @@ def _locked_cache_class(base):
 def _named_for_settings(func):
     """A copy of ``func`` named ``<qualname>.fastmath_<flags>`` (and, or
     ``.vector_width_<bits>``), for its own cache files."""
-    import functools
     import types
 
     copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,

@@ -320,6 +320,7 @@ class PythonEngine:
             "input_rows": [[0] * state.sizes[0] for _ in range(rows)],
             "input_counts": [0] * rows,
             "pre": blocks(), "act": blocks(), "error": blocks(), "delta": blocks(),
+            "all_rows": list(range(max(state.sizes[:-1]))),
         }
 
     @staticmethod
@@ -346,7 +347,7 @@ class PythonEngine:
             result = self.loops.train_epoch_per_sample(
                 lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
                 state.loss, state.backprop, float(state.learning_rate), *rows, pending_input,
-                [[0] * state.sizes[0]], list(range(max(state.sizes[:-1]))),
+                [[0] * state.sizes[0]], lists["all_rows"],
                 [lists["weights_t"][0]], 0, 1, [[0, n] for n in state.sizes[1:]], [0, 0], [0])
             self._store(state, lists)
             return result
@@ -371,8 +372,8 @@ class PythonEngine:
         head = (lists["weights_t"], lists["biases"], state.activations.tolist(), state.use_bias,
                 _RowsAsLists(X.array), *self._table(X), lists["x_block"], lists["input_rows"])
         if state.per_sample:  # as the numba engine chooses
-            self.loops.predict_per_sample_into(*head, list(range(max(state.sizes[:-1]))),
-                                               lists["pre"], lists["act"], out)
+            self.loops.predict_per_sample_into(*head, lists["all_rows"], lists["pre"],
+                                               lists["act"], out)
         else:
             self.loops.predict_into(*head, lists["input_counts"], lists["pre"], lists["act"], out)
         return np.asarray(out, dtype=state.dtype).reshape(len(X), state.sizes[-1])

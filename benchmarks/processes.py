@@ -8,7 +8,8 @@ and where memory pages land, so these helpers run Python code in a new interpret
   timing each (``numba_import_s``, ``target_init_s``), so that a script can time a
   first compilation without Numba's one-off start-up in the figure;
 * :data:`NUMBA_CACHE_COUNTS` is script code that sums the cache hits and misses of
-  every compiled loop in :mod:`fastnn.kernels._loops` (``cache_hits``, ``cache_misses``);
+  every compiled loop of fastnn (:func:`fastnn.compilation.loop_functions`;
+  ``cache_hits``, ``cache_misses``);
 * :data:`IMPORT_SCRIPT` times ``import fastnn`` and says whether it loaded Numba;
 * :func:`run_with_peak_memory` runs a command and returns its maximum resident set size.
 
@@ -40,8 +41,8 @@ target_init_s = time.perf_counter() - start
 """
 
 NUMBA_CACHE_COUNTS = """
-from fastnn.kernels import _loops
-_stats = [f.stats for f in vars(_loops).values() if hasattr(f, "stats")]
+from fastnn.compilation import loop_functions
+_stats = [f.stats for f in loop_functions()]
 cache_hits = sum(sum(s.cache_hits.values()) for s in _stats)
 cache_misses = sum(sum(s.cache_misses.values()) for s in _stats)
 """

@@ -28,7 +28,7 @@ many cores other processes kept busy meanwhile (:class:`benchmarks.conftest.Othe
 the machine is shared, and a busy neighbour slows NumPy's BLAS threads most.
 
 The per-sample networks (linear, grokking, rashid-100, rashid-200) also get an
-``update-only`` row per dtype: :func:`fastnn.kernels._loops.update_only_epoch`, the
+``update-only`` row per dtype: :func:`fastnn.calibration.update_only_epoch`, the
 update-only pass (``W -= lr * outer(delta, x)`` over every layer, a plain compiled loop,
 on weights of the network's shapes, see :mod:`fastnn.calibration`) run 60,000 times.
 Per-sample SGD cannot do less, so its rate is this machine's bound, measured in the same
@@ -153,19 +153,18 @@ BOUND_NETWORKS = ("linear", "grokking", "rashid-100", "rashid-200")
     pytest.param(network, dtype, id=case_id(network, "update-only", dtype, None))
     for network in BOUND_NETWORKS for dtype in ("float64", "float32")])
 def test_update_only_bound(benchmark, record_info, network, dtype):
-    from fastnn.calibration import update_only_operands
-    from fastnn.kernels import _loops
+    from fastnn.calibration import update_only_epoch, update_only_operands
     from fastnn.machine import cpu_description
 
     net = make_network(network, dtype=dtype)  # for its sizes; never trained
     assert net.batch_size == 1 and net.optimizer == "sgd", "the bound is for per-sample SGD"
     operands = update_only_operands(net.sizes, dtype)
-    _loops.update_only_epoch(*operands, WARMUP_SAMPLES)  # compiles (or loads) untimed
+    update_only_epoch(*operands, WARMUP_SAMPLES)  # compiles (or loads) untimed
     seconds = []
 
     def one_epoch():
         start = time.perf_counter()
-        _loops.update_only_epoch(*operands, MNIST_TRAIN_SAMPLES)
+        update_only_epoch(*operands, MNIST_TRAIN_SAMPLES)
         seconds.append(time.perf_counter() - start)
 
     recipe, preset = NETWORKS[network]

@@ -5,9 +5,10 @@ Backends, one row each in a group named ``"<kernel> <size>"``:
 * ``python``: :mod:`fastnn.kernels.python` on Python lists (float64), where it is fastest;
 * ``numpy``: :mod:`fastnn.kernels.numpy` (BLAS for the products);
 * ``numba``: :mod:`fastnn.kernels.numba`, the public functions with their validation;
-* ``numba-raw``: the compiled loops of :mod:`fastnn.kernels._loops` called directly
-  with preallocated ``out`` buffers, so ``numba`` minus ``numba-raw`` is the cost of the
-  Python wrapper.
+* ``numba-raw``: the compiled loops that :mod:`fastnn.kernels.numba` calls (those of
+  :mod:`fastnn.kernels.tutorial`, and of :mod:`fastnn.kernels.fast.four_rows` for the
+  two products) called directly with preallocated ``out`` buffers, so ``numba`` minus
+  ``numba-raw`` is the cost of the Python wrapper.
 
 Sizes: 784 for vectors, (n_out, n_in) = 10x784, 200x784 and 10x200 for matrices.
 Array backends run in float64 and float32. Every function is called once before it is
@@ -25,8 +26,9 @@ import numpy as np
 import pytest
 
 from benchmarks.conftest import size_label
-from fastnn.kernels import _loops as loops
 from fastnn.kernels import get_backend
+from fastnn.kernels import tutorial as loops
+from fastnn.kernels.fast import four_rows
 
 VECTOR_SIZES = [(784,)]
 MATRIX_SIZES = [(10, 784), (200, 784), (10, 200)]
@@ -104,7 +106,8 @@ class KernelCase:
 
 def _rmsprop_raw(i: Inputs):
     scalars = [i.dtype.type(s) for s in (ALPHA, RHO, 1.0 - RHO, EPSILON, 1.0)]
-    return loops.rmsprop_step, (i.W(), i.grad(), i.mean_square(), *scalars)
+    flat = (a.reshape(-1) for a in (i.W(), i.grad(), i.mean_square()))  # element-wise
+    return loops.rmsprop_step, (*flat, *scalars)
 
 
 KERNELS = [
@@ -122,10 +125,10 @@ KERNELS = [
                lambda i: (loops.update_biases, (i.y(), i.x(), i.alpha))),
     KernelCase("vector_matrix_multiply", MATRIX_SIZES,
                lambda i: (i.x(), i.W()),
-               lambda i: (loops.vector_matrix_multiply_into, (i.x(), i.W(), i.empty(i.n_out)))),
+               lambda i: (four_rows.multiply_transposed_into, (i.W(), i.x(), i.empty(i.n_out)))),
     KernelCase("transposed_multiply", MATRIX_SIZES,
                lambda i: (i.W(), i.delta()),
-               lambda i: (loops.transposed_multiply_into, (i.W(), i.delta(), i.empty(i.n_in)))),
+               lambda i: (four_rows.multiply_into, (i.W(), i.delta(), i.empty(i.n_in)))),
     KernelCase("outer_product", MATRIX_SIZES,
                lambda i: (i.delta(), i.x()),
                lambda i: (loops.outer_product_into,

@@ -3,7 +3,7 @@
 Per-sample SGD reads and writes every weight at least once per sample, so no training
 loop can beat one pass of ``W -= lr * outer(delta, x)`` over each layer: the
 *update-only pass*. :func:`update_only_bound` times that pass (the plain loop
-:func:`fastnn.kernels._loops.update_only_epoch`, compiled) on weights of the network's
+:func:`update_only_epoch`, compiled) on weights of the network's
 shapes and dtype, held in the same huge-page memory as a network's, and returns its rate
 in samples/s. Per-sample training divided by it is a fraction that means the same on any
 CPU, where absolute samples/s do not.
@@ -20,7 +20,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-__all__ = ["UpdateOnlyBound", "update_only_bound", "update_only_operands"]
+from fastnn.jit import jit
+from fastnn.kernels.fast.input_major import update_weights
+
+__all__ = ["UpdateOnlyBound", "update_only_bound", "update_only_epoch", "update_only_operands"]
 
 #: Samples per timed repeat, and repeats; the best repeat is the bound.
 SAMPLES = 5_000
@@ -54,6 +57,21 @@ class UpdateOnlyBound:
     def fraction(self, samples_per_second: float) -> float:
         """``samples_per_second`` (of per-sample training) as a fraction of the bound."""
         return samples_per_second / self.samples_per_second
+
+
+@jit
+def update_only_epoch(weights_t, inputs, deltas, learning_rate, n_samples):
+    """The update-only pass, ``n_samples`` times: per layer ``W -= lr * outer(delta, x)``.
+
+    ``weights_t[l]`` (n_in, n_out) is W stored input-major, and receives
+    :func:`fastnn.kernels.fast.input_major.update_weights` with ``inputs[l]`` and
+    ``deltas[l]``, over every element: one sample's update, without biases, forward or
+    backward pass. Per-sample SGD must read and write every weight once per sample, so
+    this plain loop's rate is the bound that per-sample training is measured against.
+    """
+    for _ in range(n_samples):
+        for layer in range(len(weights_t)):
+            update_weights(weights_t[layer], deltas[layer], inputs[layer], learning_rate)
 
 
 def update_only_bound(sizes, dtype="float64", samples: int = SAMPLES, repeats: int = REPEATS,
@@ -90,7 +108,6 @@ def update_only_bound(sizes, dtype="float64", samples: int = SAMPLES, repeats: i
         Python, for hours at a network's sizes, and bound nothing.
     """
     from fastnn import config
-    from fastnn.kernels import _loops
 
     if samples < 1 or repeats < 1:
         raise ValueError(f"samples and repeats must be >= 1, got {samples!r} and {repeats!r}")
@@ -98,11 +115,11 @@ def update_only_bound(sizes, dtype="float64", samples: int = SAMPLES, repeats: i
         raise ValueError("the update-only bound times the compiled pass, and NUMBA_DISABLE_JIT=1 "
                          "is set; unset it to measure the bound")
     weights_t, inputs, deltas, learning_rate = update_only_operands(sizes, dtype, seed)
-    _loops.update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)  # warm-up
+    update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)  # warm-up
     rates = []
     for _ in range(repeats):
         start = clock()
-        _loops.update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)
+        update_only_epoch(weights_t, inputs, deltas, learning_rate, samples)
         rates.append(samples / (clock() - start))
     return UpdateOnlyBound(sizes=tuple(int(n) for n in sizes), dtype=learning_rate.dtype.name,
                            samples_per_second=max(rates),
@@ -110,7 +127,7 @@ def update_only_bound(sizes, dtype="float64", samples: int = SAMPLES, repeats: i
 
 
 def update_only_operands(sizes, dtype="float64", seed: int = 0):
-    """The arguments of :func:`fastnn.kernels._loops.update_only_epoch` but the count.
+    """The arguments of :func:`fastnn.kernels.update_only_epoch` but the count.
 
     Returns ``(weights_t, inputs, deltas, learning_rate)``: per layer, weights (n_in,
     n_out) standard normal in :func:`fastnn.memory.aligned_copy` memory (as a network's),

@@ -97,10 +97,22 @@ def _counts(kernel):
 
 
 def _functions_compiled():
-    """Numba's cache misses (functions compiled) over all of :mod:`fastnn.kernels._loops`."""
-    from fastnn.kernels import _loops
+    """Numba's cache misses (functions compiled) over all of fastnn's loops."""
+    return sum(_counts(f)[1] for f in loop_functions())
 
-    return sum(_counts(f)[1] for f in vars(_loops).values() if hasattr(f, "stats"))
+
+def loop_functions():
+    """Every compiled loop of :data:`fastnn.kernels.plain.LOOP_MODULES`, once each."""
+    import importlib
+
+    from fastnn.kernels.plain import LOOP_MODULES
+
+    found = {}
+    for name in LOOP_MODULES:
+        for value in vars(importlib.import_module(name)).values():
+            if hasattr(value, "stats"):
+                found[id(value)] = value
+    return list(found.values())
 
 
 def _sample_data():
@@ -254,10 +266,10 @@ def compile(recipes=None, dtypes=None, *, processes=None, verbose=True):
 
 def cache_location() -> str:
     """Where Numba keeps fastnn's compiled loops (NUMBA_CACHE_DIR, or beside the source)."""
-    from fastnn.kernels import _loops
+    from fastnn.kernels.mini_batch import predict_into
 
     try:
-        return _loops.predict_into._cache._cache_path
+        return predict_into._cache._cache_path
     except AttributeError:  # another Numba version's internals
         return os.environ.get("NUMBA_CACHE_DIR") or "Numba's cache directory"
 

@@ -1,7 +1,7 @@
 """Numba settings for every fastnn kernel, in one place.
 
-Every compiled kernel in fastnn is made by :func:`jit` below, so the choices here apply
-to all of them. They are read when :mod:`fastnn.kernels` is first imported (which
+Every compiled loop in fastnn is made by :func:`fastnn.jit.jit`, which applies the
+choices here to all of them. They are read when :mod:`fastnn.kernels` is first imported (which
 ``import fastnn`` does not do), so set the environment variables before that.
 
 Settings
@@ -11,7 +11,7 @@ CACHE : bool
     (``__pycache__``) so that a second process loads it instead of compiling.
     ``FASTNN_NUMBA_CACHE=0`` turns it off. Numba's cache does not key its entries on
     the fastmath flags, so kernels compiled with FASTMATH are cached under names of
-    their own (``weighted_sum.fastmath_contract_reassoc``, see :func:`jit`): an exact
+    their own (``weighted_sum.fastmath_contract_reassoc``, see :func:`fastnn.jit.jit`): an exact
     run never loads fastmath code, nor the other way round.
 FASTMATH : bool or set of str
     ``False`` by default. fastnn's loops are written so that they vectorise without
@@ -39,16 +39,12 @@ BOUNDSCHECK : bool or None
     ``None`` (the default) defers to Numba's own ``NUMBA_BOUNDSCHECK``.
 VECTOR_WIDTH : int or None
     The SIMD width, in bits, that the per-sample training loops ask LLVM to vectorise
-    with (:func:`vector_width`). ``None`` (``FASTNN_VECTOR_WIDTH=auto``, the default)
-    chooses at run time from the CPU: 512 where it has AVX-512, else LLVM's own choice
-    for the CPU. LLVM itself keeps to 256-bit vectors on AVX-512 CPUs, for the clock
-    speed that the first of them lost on wide instructions. But fastnn's fused
-    per-sample loop does five floating-point operations per weight where the update
-    alone does three, and with 512-bit vectors it keeps up with the memory instead of
-    the arithmetic units (``benchmarks/results/bound.md`` has the figures). The width
-    changes no result: no operation is reordered. ``FASTNN_VECTOR_WIDTH=256`` (or
-    ``512``) forces a width; compiled code of a forced width is cached under names of
-    its own, as under FASTMATH.
+    with (:func:`vector_width`; :mod:`fastnn.kernels.fast.vector_width` says why).
+    ``None`` (``FASTNN_VECTOR_WIDTH=auto``, the default) chooses at run time from the
+    CPU: 512 where it has AVX-512, else LLVM's own choice for the CPU. The width changes
+    no result: no operation is reordered. ``FASTNN_VECTOR_WIDTH=256`` (or ``512``) forces
+    a width, and ``llvm`` (stored as 0) always leaves it to LLVM; compiled code of such a
+    setting is cached under names of its own, as under FASTMATH.
 DISABLE_JIT : bool
     True when ``NUMBA_DISABLE_JIT=1`` is set: every kernel then runs as the plain
     Python it is written in, which is how the loop code itself is covered by tests.
@@ -110,9 +106,11 @@ def _env_vector_width() -> int | None:
     value = os.environ.get("FASTNN_VECTOR_WIDTH", "").strip().lower()
     if value in ("", "auto"):
         return None
+    if value == "llvm":
+        return 0
     if value in ("256", "512"):
         return int(value)
-    raise ValueError(f"FASTNN_VECTOR_WIDTH must be auto, 256 or 512, got {value!r}")
+    raise ValueError(f"FASTNN_VECTOR_WIDTH must be auto, llvm, 256 or 512, got {value!r}")
 
 
 FASTMATH: bool | set = _env_fastmath()
@@ -123,8 +121,9 @@ BOUNDSCHECK: bool | None = _env_flag("FASTNN_BOUNDSCHECK", None)
 DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))
 
 
-def jit_options(parallel: bool = False, inline: bool = False, internal: bool = False) -> dict:
-    """The keyword arguments that every fastnn kernel is compiled with (see :func:`jit`)."""
+def jit_options(inline: bool = False, internal: bool = False) -> dict:
+    """The keyword arguments of :func:`numba.njit` for every fastnn loop (see
+    :func:`fastnn.jit.jit`, which applies them)."""
     options = {
         "cache": CACHE,
         "fastmath": FASTMATH,
@@ -136,8 +135,6 @@ def jit_options(parallel: bool = False, inline: bool = False, internal: bool = F
     }
     if BOUNDSCHECK is not None:
         options["boundscheck"] = BOUNDSCHECK
-    if parallel:
-        options["parallel"] = True
     if inline:
         options["inline"] = "always"
     if internal:
@@ -149,11 +146,11 @@ def jit_options(parallel: bool = False, inline: bool = False, internal: bool = F
 def vector_width() -> int | None:
     """The SIMD width in bits that the per-sample loops are compiled for (see VECTOR_WIDTH).
 
-    VECTOR_WIDTH when it is set; otherwise 512 when this CPU has AVX-512 (LLVM's host
-    CPU features), else None: LLVM's own choice for the CPU.
+    VECTOR_WIDTH when it forces a width; None when it is ``llvm``; otherwise 512 when
+    this CPU has AVX-512 (LLVM's host CPU features), else None: LLVM's own choice.
     """
     if VECTOR_WIDTH is not None:
-        return VECTOR_WIDTH
+        return VECTOR_WIDTH or None
     return _host_vector_width()
 
 
@@ -169,135 +166,6 @@ def _host_vector_width() -> int | None:
     import llvmlite.binding as llvm
 
     return 512 if llvm.get_host_cpu_features().get("avx512f", False) else None
-
-
-def jit(function=None, *, parallel: bool = False, inline: bool = False, internal: bool = False):
-    """Compile ``function`` lazily with :func:`numba.njit` and fastnn's settings.
-
-    Nothing is compiled here: Numba compiles on the first call, for the argument types
-    of that call. The uncompiled function stays reachable as ``.py_func``; with
-    ``NUMBA_DISABLE_JIT=1`` the function itself is returned. Under FASTMATH, or a
-    forced VECTOR_WIDTH, the compiled function is a copy of ``function`` whose qualified
-    name carries the setting, because Numba names its cache files after it. ``inline=True`` has Numba inline the
-    function into its callers (for a short inner loop whose call would cost more than
-    its work).
-
-    ``internal=True`` is for a function that only compiled code calls: Numba then
-    builds it without the wrappers that let Python (``no_cpython_wrapper``) and C
-    (``no_cfunc_wrapper``) call it, code that every compilation of it would otherwise
-    generate, optimise and cache for nothing. Calling such a function from Python is
-    refused with a TypeError (its ``py_func`` stays callable).
-
-    Two more changes apply to every compiled function: a constant argument of a
-    compiled caller is typed as its plain type, so that each function compiles once per
-    type and not once more per literal constant (see :func:`_dispatcher_class`); and
-    cache writes are serialised between processes (see :func:`_locked_cache_class`).
-    """
-    import numba
-
-    def decorate(func):
-        if (FASTMATH or VECTOR_WIDTH) and CACHE:
-            func = _named_for_settings(func)
-        dispatcher = numba.njit(**jit_options(parallel, inline, internal))(func)
-        if not DISABLE_JIT:
-            dispatcher.__class__ = _dispatcher_class(type(dispatcher), internal)
-            if CACHE:
-                dispatcher._cache.__class__ = _locked_cache_class(type(dispatcher._cache))
-        return dispatcher
-
-    if function is None:
-        return decorate
-    return decorate(function)
-
-
-_DISPATCHER_CLASSES: dict = {}
-
-
-def _dispatcher_class(base, internal: bool):
-    """Numba's dispatcher class ``base``, with fastnn's two changes.
-
-    * A compiled caller's constant argument (a literal ``0``, typed
-      ``Literal[int](0)``) is typed as its plain type (``int64``): the callee then
-      compiles once for every call site instead of once more per constant, and the
-      cache holds one entry for both.
-    * ``internal``: Python calls are refused. Without its CPython wrapper a compiled
-      function has no entry point for Python, and Numba would call a null pointer;
-      compiled callers never go through ``__call__``.
-    """
-    key = (base, internal)
-    if key not in _DISPATCHER_CLASSES:
-        from numba.core import types
-
-        def get_call_template(self, args, kws):
-            return base.get_call_template(
-                self, tuple(types.unliteral(a) for a in args),
-                {name: types.unliteral(t) for name, t in kws.items()})
-
-        namespace = {"get_call_template": get_call_template}
-        if internal:
-            def __call__(self, *args, **kwargs):
-                raise TypeError(
-                    f"{self.py_func.__qualname__} is compiled for fastnn's compiled loops "
-                    "only (no CPython wrapper); call it from a jitted function, or call its "
-                    ".py_func to run it uncompiled"
-                )
-
-            namespace["__call__"] = __call__
-        name = f"{'Internal' if internal else 'Fastnn'}{base.__name__}"
-        _DISPATCHER_CLASSES[key] = type(name, (base,), namespace)
-    return _DISPATCHER_CLASSES[key]
-
-
-_CACHE_CLASSES: dict = {}
-
-
-def _locked_cache_class(base):
-    """Numba's on-disk cache class ``base``, whose writes hold a lock between processes.
-
-    Numba keeps one index file per function, listing its compiled types, and updates it
-    by reading, adding and rewriting it, with no lock. Two processes that save types of
-    one function at once (``fastnn compile`` runs several) could then both pick the same
-    data file, and the index would point a type at another type's machine code. Here
-    each save holds an exclusive ``fcntl`` lock on ``.fastnn.lock`` in the cache
-    directory, so the index is read and rewritten by one process at a time. Loading
-    needs no lock: Numba replaces files atomically. (Without ``fcntl``, on Windows,
-    saves are not locked.)
-    """
-    if base not in _CACHE_CLASSES:
-        def save_overload(self, sig, data):
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover - Windows
-                return base.save_overload(self, sig, data)
-            os.makedirs(self._cache_path, exist_ok=True)
-            with open(os.path.join(self._cache_path, ".fastnn.lock"), "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                try:
-                    return base.save_overload(self, sig, data)
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
-
-        _CACHE_CLASSES[base] = type(f"Locked{base.__name__}", (base,),
-                                    {"save_overload": save_overload})
-    return _CACHE_CLASSES[base]
-
-
-def _named_for_settings(func):
-    """A copy of ``func`` named ``<qualname>.fastmath_<flags>`` (and, or
-    ``.vector_width_<bits>``), for its own cache files."""
-    import types
-
-    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,
-                              func.__defaults__, func.__closure__)
-    functools.update_wrapper(copy, func)
-    del copy.__wrapped__
-    name = func.__qualname__
-    if FASTMATH:
-        name += f".fastmath_{'_'.join(sorted(FASTMATH))}"
-    if VECTOR_WIDTH:
-        name += f".vector_width_{VECTOR_WIDTH}"
-    copy.__qualname__ = name
-    return copy
 
 
 def get_threads() -> int:
@@ -331,3 +199,12 @@ def threads(n: int | None):
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+def __getattr__(name: str):
+    """``config.jit`` is :func:`fastnn.jit.jit` (the decorator lives in its own module)."""
+    if name == "jit":
+        from fastnn.jit import jit
+
+        return jit
+    raise AttributeError(f"module 'fastnn.config' has no attribute {name!r}")

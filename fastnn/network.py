@@ -16,7 +16,7 @@ import numpy as np
 
 from fastnn import inputs
 from fastnn.engines import NetworkState, make_engine
-from fastnn.kernels import _loops as codes
+from fastnn.kernels import codes
 from fastnn.memory import aligned_copy
 from fastnn.training import TrainingDivergedError, run_fit
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from fastnn import calibration, machine
-from fastnn.kernels import _loops as compiled
-from fastnn.kernels.python import loops as reference
+from fastnn.kernels.fast import input_major
+from fastnn.kernels.plain import plain
 
 
 @pytest.mark.bitwise
@@ -22,12 +22,13 @@ def test_update_only_epoch_is_repeated_outer_updates():
     for _ in range(3):
         for w, x, d in zip(expected, inputs, deltas):
             w -= lr * np.outer(x, d)
-    compiled.update_only_epoch(weights_t, inputs, deltas, lr, 3)
+    calibration.update_only_epoch(weights_t, inputs, deltas, lr, 3)
     for got, want in zip(weights_t, expected):
         np.testing.assert_array_equal(got, want)
     lists = [w.tolist() for w in calibration.update_only_operands((7, 5, 3), seed=2)[0]]
-    reference.update_only_epoch(lists, [x.tolist() for x in inputs],
-                                [d.tolist() for d in deltas], float(lr), 3)
+    for _ in range(3):  # the pass's loop, uncompiled, on lists
+        for w, x, d in zip(lists, inputs, deltas):
+            plain(input_major).update_weights(w, d.tolist(), x.tolist(), float(lr))
     for got, want in zip(lists, expected):
         np.testing.assert_array_equal(np.array(got), want)
 

@@ -27,7 +27,7 @@ FIT_AND_PREDICT = """
 import json
 import numpy as np
 import fastnn
-from fastnn.kernels import _loops
+from fastnn.compilation import loop_functions
 rng = np.random.default_rng(0)
 images = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
 labels = rng.integers(0, 10, 20)
@@ -36,7 +36,7 @@ for batch_size in (1, 4):
     for x in (images, images.astype({dtype!r}) / 255):
         net.fit(x, labels, epochs=1)
         net.predict(x)
-stats = [f.stats for f in vars(_loops).values() if hasattr(f, "stats")]
+stats = [f.stats for f in loop_functions()]
 print(json.dumps({{"hits": sum(sum(s.cache_hits.values()) for s in stats),
                    "misses": sum(sum(s.cache_misses.values()) for s in stats)}}))
 """
@@ -138,14 +138,14 @@ def test_internal_loops_refuse_python_calls():
     import numpy as np
 
     from fastnn import config
-    from fastnn.kernels import _loops
+    from fastnn.kernels import steps
 
     if config.DISABLE_JIT:
         pytest.skip("NUMBA_DISABLE_JIT=1: the loops are plain Python")
     with pytest.raises(TypeError, match="fill_zero is compiled for fastnn's compiled loops only"):
-        _loops.fill_zero(np.ones(3))
+        steps.fill_zero(np.ones(3))
     v = np.ones(3)
-    _loops.fill_zero.py_func(v)
+    steps.fill_zero.py_func(v)
     assert not v.any()
 
 

@@ -61,17 +61,18 @@ def test_prediction_per_sample_equals_prediction_by_blocks(tiny_data, name, back
     kernels give the same outputs, on pixels and on floats."""
     from dataclasses import replace
 
-    from fastnn.kernels import _loops
+    from fastnn.engines import make_engine
+    from fastnn.kernels import codes
 
     x, y = tiny_data
     net = recipes.make(name, seed=5, dtype="float64", hidden=30) if name == "rashid" else \
         recipes.make(name, seed=5, dtype="float64")
     net.fit(x[:200], y[:200])
     n = 40 if backend == "python" else len(x)
-    one_at_a_time = replace(net._state, batch_size=1, optimizer=_loops.SGD)
+    one_at_a_time = replace(net._state, batch_size=1, optimizer=codes.SGD)
     by_blocks = replace(net._state, batch_size=10)
     assert one_at_a_time.per_sample and not by_blocks.per_sample
-    engine = net._engine if backend == "numba" else fastnn.engines.make_engine("python")
+    engine = net._engine if backend == "numba" else make_engine("python")
     sparse = np.where(x[-n:] > 40, x[-n:], 0)  # most pixels 0, as MNIST's
     for inputs in (x[-n:], sparse, x[-n:] / np.float64(255)):
         X = net._prepare_x(inputs)

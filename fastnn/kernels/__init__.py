@@ -1,11 +1,19 @@
-"""Loop-level kernels, on three backends with the same names and signatures.
+"""Loop-level kernels: the tutorial's loops, the steps that make them fast, three backends.
 
-* :mod:`fastnn.kernels.python`: the reference, the loop code run uncompiled on lists;
-* :mod:`fastnn.kernels.numpy`: vectorised NumPy (BLAS for the products);
-* :mod:`fastnn.kernels.numba`: the same loop code compiled by Numba.
+* :mod:`fastnn.kernels.tutorial`: the tutorial's loops, plain: weighted sum,
+  vector-matrix multiply, outer product, the updates, the activations and one training
+  step. The reference for everything else.
+* :mod:`fastnn.kernels.fast`: the speed-ups, one module each, in order, each saying what
+  it buys and why it changes no bit.
+* :mod:`fastnn.kernels.per_sample` and :mod:`fastnn.kernels.mini_batch`: the engine's
+  epoch loops, made of those steps.
+* the public kernels, with the same names and signatures on three backends:
+  :mod:`fastnn.kernels.python` (the tutorial's loops uncompiled, on lists),
+  :mod:`fastnn.kernels.numpy` (vectorised NumPy, BLAS for the products) and
+  :mod:`fastnn.kernels.numba` (the loops compiled).
 
-The loops are written once, in :mod:`fastnn.kernels._loops`; the Numba settings live
-in :mod:`fastnn.config`. Importing this package compiles nothing.
+Every loop is compiled by :func:`fastnn.jit.jit` with the settings of
+:mod:`fastnn.config`. Importing this package compiles nothing.
 """
 
 from __future__ import annotations

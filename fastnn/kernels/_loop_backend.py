@@ -1,17 +1,11 @@
-"""The backends that run the loop code of :mod:`fastnn.kernels._loops`.
+"""The backends whose kernels are loops: compiled (``numba``) or plain (``python``).
 
-:class:`LoopBackend` calls the loop functions found in a namespace: the compiled ones
-(:mod:`fastnn.kernels.numba`) or the same functions uncompiled
-(:mod:`fastnn.kernels.python`, made by :func:`uncompiled_loops`).
+:class:`LoopBackend` calls the loops found in a namespace that has the names of
+:mod:`fastnn.kernels.tutorial`: that module itself (compiled) or :func:`plain` of it.
 """
 
 from __future__ import annotations
 
-import types
-
-import numpy as np
-
-from fastnn.kernels import _loops
 from fastnn.kernels._api import KernelBackend
 
 _ACTIVATION_LOOPS = {
@@ -23,28 +17,8 @@ _ACTIVATION_LOOPS = {
 }
 
 
-def uncompiled_loops() -> types.SimpleNamespace:
-    """The functions of :mod:`fastnn.kernels._loops` as plain Python.
-
-    Each compiled function is replaced by its ``py_func``, rebuilt with a globals
-    dictionary in which its callees are the uncompiled functions too, so that nothing
-    in the namespace ever calls compiled code.
-    """
-    namespace = dict(vars(_loops))
-    for name, obj in vars(_loops).items():
-        function = getattr(obj, "py_func", obj)
-        if isinstance(function, types.FunctionType) and function.__module__ == _loops.__name__:
-            namespace[name] = types.FunctionType(
-                function.__code__, namespace, function.__name__,
-                function.__defaults__, function.__closure__,
-            )
-            namespace[name].__doc__ = function.__doc__
-    namespace["vector_width_hint"] = namespace["plain_vector_width_hint"]  # compiled only
-    return types.SimpleNamespace(**namespace)
-
-
 class LoopBackend(KernelBackend):
-    """Public kernels that call the loop functions in ``loops``."""
+    """Public kernels that call the loops of ``loops`` (the tutorial's names)."""
 
     def __init__(self, name: str, loops):
         self.name = name
@@ -80,8 +54,9 @@ class LoopBackend(KernelBackend):
     def _rmsprop_update(self, w, grad, mean_square, learning_rate, rho, epsilon, ndim):
         weights, ms = self._inplace(w), self._inplace(mean_square)
         args = [self._scalar(value, w) for value in (learning_rate, rho, 1.0 - rho, epsilon, 1.0)]
-        step = self.loops.rmsprop_step if ndim == 2 else self.loops.rmsprop_step_vector
-        step(weights, grad, ms, *args)
+        rows = zip(weights, grad, ms) if ndim == 2 else [(weights, grad, ms)]
+        for w_row, g_row, v_row in rows:
+            self.loops.rmsprop_step(w_row, g_row, v_row, *args)
         self._write_back(w, weights)
         self._write_back(mean_square, ms)
 

@@ -1,6 +1,6 @@
 """Plain-Python kernels: the reference every other backend is checked against.
 
-These are the loops of :mod:`fastnn.kernels._loops` run uncompiled, on Python lists,
+These are the loops of :mod:`fastnn.kernels.tutorial` run uncompiled, on Python lists,
 the way the pure-list tutorial writes them. They accept lists (or lists of lists) and
 NumPy arrays. Lists come back as lists; arrays are converted to lists for the loops
 (where Python indexes them fastest) and the results come back as arrays of the input's
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from fastnn.kernels import tutorial
 from fastnn.kernels._api import PUBLIC_KERNELS, export
-from fastnn.kernels._loop_backend import LoopBackend, uncompiled_loops
+from fastnn.kernels._loop_backend import LoopBackend
+from fastnn.kernels.plain import plain
 
 __all__ = [*PUBLIC_KERNELS, "loops"]
 
-#: The uncompiled loop functions (``loops.train_epoch`` and friends).
-loops = uncompiled_loops()
+#: The tutorial's loops, uncompiled (``loops.train_sample`` and friends).
+loops = plain(tutorial)
 
 
 class PythonBackend(LoopBackend):

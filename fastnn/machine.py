@@ -15,7 +15,7 @@ import platform
 import re
 from pathlib import Path
 
-__all__ = ["cpu_name", "cpu_description", "cache_size", "usable_cpus"]
+__all__ = ["cpu_name", "cpu_description", "llvm_cpu_name", "cache_size", "usable_cpus"]
 
 CPUINFO = Path("/proc/cpuinfo")
 CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
@@ -42,10 +42,23 @@ def cpu_name() -> str:
     return match.group(1).strip() if match else (platform.processor() or platform.machine())
 
 
+@functools.lru_cache(maxsize=None)
+def llvm_cpu_name() -> str | None:
+    """The CPU as LLVM, which compiles fastnn's loops, names it (``'znver4'``,
+    ``'emeraldrapids'``): a virtual machine's model name often says only "AMD EPYC"."""
+    try:
+        import llvmlite.binding as llvm
+    except ImportError:  # pragma: no cover - numba brings llvmlite
+        return None
+    return llvm.get_host_cpu_name() or None
+
+
 def cpu_description() -> str:
-    """:func:`cpu_name`, the logical CPUs and the L2 cache per core, e.g.
-    ``'Intel(R) Xeon(R) Processor, 2 logical CPUs, L2 2 MiB per core'``."""
-    parts = [cpu_name(), f"{os.cpu_count()} logical CPUs"]
+    """:func:`cpu_name` (with :func:`llvm_cpu_name`), the logical CPUs and the L2 cache per
+    core, e.g. ``'AMD EPYC (znver4), 2 logical CPUs, L2 1 MiB per core'``."""
+    llvm_name = llvm_cpu_name()
+    name = f"{cpu_name()} ({llvm_name})" if llvm_name else cpu_name()
+    parts = [name, f"{os.cpu_count()} logical CPUs"]
     l2 = cache_size(2)
     if l2:
         parts.append(f"L2 {l2 / 2**20:g} MiB per core" if l2 >= 2**20

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from fastnn import inputs
+from fastnn import inputs, network_file
 from fastnn.engines import NetworkState, make_engine
 from fastnn.kernels import codes
 from fastnn.memory import aligned_copy
@@ -194,10 +194,46 @@ class Network:
         return f"{type(self).__name__}({params})"
 
     def save(self, path):
-        """Write the network to ``path`` (.npz), atomically; see :func:`fastnn.load`."""
-        from fastnn.persistence import save_network
+        """Write the network to ``path`` (.npz), atomically; see :func:`fastnn.load`.
 
-        return save_network(self, path)
+        The file holds the hyper-parameters, weights, biases, RMSprop's state, the history
+        and the random generator's state (:mod:`fastnn.network_file`), so that the loaded
+        network predicts exactly as this one and goes on training as it would. The
+        directory must exist. Returns the path.
+        """
+        return network_file.write(self._saved(), path)
+
+    def _saved(self):
+        """This network as a :class:`fastnn.network_file.SavedNetwork`."""
+        state = self._state
+        return network_file.SavedNetwork(
+            params=self.get_params(), weights=self.weights, biases=state.biases,
+            history=self.history_, rng_state=self.rng.bit_generator.state,
+            mean_square_w=state.mean_square_w or None, mean_square_b=state.mean_square_b or None)
+
+    @classmethod
+    def _from_saved(cls, saved, name):
+        """The network that ``saved`` (checked by :func:`fastnn.network_file.read`) holds;
+        ``name`` names its file in errors."""
+        try:
+            net = cls(**saved.params)
+        except (TypeError, ValueError) as error:
+            raise network_file.NetworkFileError(
+                f"{name}: its parameters make no fastnn network: {error}") from error
+        net.weights = saved.weights
+        for target, value in zip(net._state.biases, saved.biases):
+            target[...] = value
+        if saved.mean_square_w is not None:
+            net._state.mean_square_w = [aligned_copy(m) for m in saved.mean_square_w]
+            net._state.mean_square_b = [m.copy() for m in saved.mean_square_b]
+        net.history_ = saved.history
+        try:
+            net.rng.bit_generator.state = saved.rng_state
+        except (TypeError, ValueError, KeyError) as error:
+            raise network_file.NetworkFileError(
+                f"{name}: its 'rng_state' entry is not a state of NumPy's "
+                f"{type(net.rng.bit_generator).__name__} generator: {error!r}") from error
+        return net
 
     # -- weights ------------------------------------------------------------------------------
     def _initial_state(self):

@@ -233,7 +233,7 @@ def test_bytes_round_trip_equals_the_file_round_trip(tmp_path, tiny_data):
         loaded.fit(x, y, epochs=2, initial_epoch=1)
         for a, b in zip(loaded.weights + loaded.biases, straight.weights + straight.biases):
             np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match="the network bytes is not a readable .npz"):
+    with pytest.raises(ValueError, match="the network bytes is not a fastnn network file"):
         from_bytes(b"not a zip")
 
 
@@ -242,7 +242,8 @@ def test_load_rejects_other_files(tmp_path):
     with pytest.raises(ValueError, match="not a fastnn network"):
         fastnn.load(tmp_path / "other.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="not a readable .npz network file"):
+    with pytest.raises(ValueError, match="junk.npz is not a fastnn network file: a saved "
+                                         "network is an .npz"):
         fastnn.load(tmp_path / "junk.npz")
 
 

@@ -66,4 +66,4 @@ def test_the_report_has_the_issue_s_fields(tmp_path):
     assert fourth["fraction_of_bound"] == pytest.approx(0.04)
     assert fourth["max_abs_diff_vs_previous"] == 1.0  # rung 3 claims rung 2's bits: broken
     table = markdown(result, [], quick=True, seconds=60.0)
-    assert "**yes, BROKEN**" in table and "| 9. today's engine, fit |" in table
+    assert "**yes, BROKEN**" in table and "| 9. today's engine, fit | 100 | one timing |" in table

@@ -129,16 +129,18 @@ def markdown(result: dict, blas: list, quick: bool, seconds: float) -> str:
         f"{seconds / 60:.1f} minutes. CPU: {result['cpu']}. NumPy's BLAS (rung 1): "
         f"{blas_description(blas)}; {forced_kernel_note()}.",
         "",
-        "| rung | samples/s | x previous | x rung 0 | of the bound | max abs diff vs previous | bitwise claim |",
-        "|---|---|---|---|---|---|---|",
+        "| rung | samples/s | timings' range | x previous | x rung 0 | of the bound | max abs diff vs previous | bitwise claim |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for index, rung in enumerate(result["rungs"]):
         previous = rung["speedup_vs_previous"]
         diff = rung["max_abs_diff_vs_previous"]
         claim = ("yes, holds" if diff == 0 else "**yes, BROKEN**") if rung["bitwise"] else "no"
         timed = "" if rung["samples_timed"] >= 60_000 else f" (timed on {rung['samples_timed']:,})"
+        rates = [rung["samples_timed"] / s for s in rung["seconds"]]
+        spread = f"{rate(min(rates))}-{rate(max(rates))}" if len(rates) > 1 else "one timing"
         lines.append(
-            f"| {index}. {rung['name']}{timed} | {rate(rung['samples_per_s'])} | "
+            f"| {index}. {rung['name']}{timed} | {rate(rung['samples_per_s'])} | {spread} | "
             f"{'' if previous is None else f'{previous:.2f}x'} | {rung['speedup_vs_first']:,.0f}x | "
             f"{rung['fraction_of_bound']:.2f} | {'' if diff is None else f'{diff:.3g}'} | {claim} |")
     lines += [
@@ -148,7 +150,8 @@ def markdown(result: dict, blas: list, quick: bool, seconds: float) -> str:
         f"{rate(result['bound_samples_per_s'])} samples/s in the engine's process.",
         "- A rung timed on fewer than 60,000 images trains the first N and its rate is "
         "N / seconds; an epoch of 60,000 scales from it. Rungs timed on 20,000 images or more: "
-        "median of 5 timings (3 with --quick); the others, one.",
+        "median of 5 timings (3 with --quick), taken in turns with the other rungs of their "
+        "process; the others, one.",
         "- max abs diff: the largest difference of the weights from the rung before's, "
         "both trained on the first images from the same initial weights.",
         "- Rungs 3-7 ran with `FASTNN_VECTOR_WIDTH=llvm` (LLVM's own vector width), 8-9 "
@@ -170,7 +173,7 @@ def bar_chart(result: dict, path: Path) -> None:
     axes.set_xscale("log")
     axes.set_xlabel("samples per second (log scale)")
     axes.set_title(f"Rashid 784-{HIDDEN}-10, per sample, float64\n{result['cpu']}", fontsize=9)
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="upper right", fontsize=8)
     figure.savefig(path, dpi=110)
 
 

@@ -199,12 +199,14 @@ class EngineLoop:
 
     name = "fused update"
 
-    def __init__(self, weights_ih, weights_ho, X, T, learning_rate, images=None, labels=None):
+    def __init__(self, weights_ih, weights_ho, X, T, learning_rate, images=None, labels=None,
+                 dtype="float64"):
         from fastnn import recipes
 
-        self.net = recipes.rashid(hidden=len(weights_ih), learning_rate=learning_rate, threads=1)
+        self.net = recipes.rashid(hidden=len(weights_ih), learning_rate=learning_rate, threads=1,
+                                  dtype=dtype)
         self.net.weights = [weights_ih, weights_ho]
-        self.inputs, self.T = self.net._prepare_x(X), T
+        self.inputs, self.T = self.net._prepare_x(X), np.asarray(T, dtype=dtype)
         self.labels = np.argmax(T, axis=1)
         self.images, self.image_labels = images, labels
 
@@ -283,40 +285,48 @@ def problem(n):
 
 
 def run_group(group, out_dir, quick):
+    """Time the rungs of ``group`` in this process; see the module's docstring.
+
+    The timings go round the rungs, repeat after repeat, so that a slow spell of the
+    machine hits every rung of the process alike.
+    """
     from fastnn.calibration import update_only_bound
 
     mode = "quick" if quick else "full"
-    steps = [(index, step) for index, step in enumerate(ladder()) if step.group == group]
     (weights_ih, weights_ho), X, T, images, labels = problem(60_000)
     bound = update_only_bound((784, HIDDEN, 10), "float64")
-    rungs = []
-    for index, step in steps:
+    timed = []  # (index, step, count, make a fresh rung, seconds)
+    for index, step in enumerate(ladder()):
+        if step.group != group:
+            continue
         count = step.samples[mode == "quick"]
-
         needed = max(count, COMPARE_SAMPLES[mode], 16)  # plain Python copies its rows
+        extra = (images, labels) if issubclass(step.rung, EngineLoop) else ()
+        data = (X, T) if extra else (X[:needed], T[:needed])
 
-        def fresh():
-            if issubclass(step.rung, EngineLoop):
-                return step.rung(weights_ih, weights_ho, X, T, LEARNING_RATE, images, labels)
-            return step.rung(weights_ih, weights_ho, X[:needed], T[:needed], LEARNING_RATE)
+        def fresh(step=step, data=data, extra=extra):
+            return step.rung(weights_ih, weights_ho, *data, LEARNING_RATE, *extra)
 
         compared = fresh()
         compared.train(0, COMPARE_SAMPLES[mode])
         np.savez(Path(out_dir) / f"{index}.npz",
                  *[np.asarray(w, dtype=np.float64) for w in compared.trained_weights()])
-        warm = fresh()
-        warm.train(0, 16)  # compiles, or loads Numba's cache, untimed
-        repeats = (5 if mode == "full" else 3) if count >= 20_000 else 1
-        seconds = []
-        for _ in range(repeats):
+        fresh().train(0, 16)  # compiles, or loads Numba's cache, untimed
+        timed.append((index, step, count, fresh, []))
+    repeats = 5 if mode == "full" else 3
+    for repeat in range(repeats):
+        for index, step, count, fresh, seconds in timed:
+            if repeat and count < 20_000:
+                continue  # slow rungs: one timing
             rung = fresh()
             start = time.perf_counter()
             rung.train(0, count)
             seconds.append(time.perf_counter() - start)
-        rungs.append({"index": index, "name": step.name or step.rung.name, "samples": count,
-                      "seconds": seconds, "bitwise": step.bitwise,
-                      "samples_per_s": count / statistics.median(seconds)})
     after = update_only_bound((784, HIDDEN, 10), "float64")
+    rungs = [{"index": index, "name": step.name or step.rung.name, "samples": count,
+              "seconds": seconds, "bitwise": step.bitwise,
+              "samples_per_s": count / statistics.median(seconds)}
+             for index, step, count, _, seconds in timed]
     return {"group": group, "rungs": rungs,
             "bound_samples_per_s": max(bound.samples_per_second, after.samples_per_second)}
 

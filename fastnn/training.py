@@ -8,7 +8,6 @@ the user's callback and checks that the loss is still finite.
 from __future__ import annotations
 
 import math
-import sys
 import time
 
 import numpy as np
@@ -61,10 +60,9 @@ def _chunk_size(n, batch_size, callback_every):
 
 
 def _progress_bar(total, epoch, epochs, verbose):
-    from tqdm.auto import tqdm
+    from fastnn.progress import progress_bar
 
-    return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="img", unit_scale=True,
-                disable=verbose != 1, leave=False, file=sys.stderr, dynamic_ncols=True)
+    return progress_bar(total, f"epoch {epoch}/{epochs}", show=verbose == 1)
 
 
 def _epoch_line(epoch, epochs, record):

@@ -4,7 +4,7 @@ matplotlib is an optional extra (``pip install 'fastnn[plot]'``). It is imported
 when a picture is asked for, never at ``import fastnn``. Pictures are drawn on
 :class:`matplotlib.figure.Figure` objects made directly, not through pyplot, so nothing
 registers with pyplot's global figure manager, nothing opens a window and nothing leaks;
-``matplotlib.use()`` is never called.
+``matplotlib.use()`` is never called. In Jupyter they show as images all the same.
 """
 
 from __future__ import annotations
@@ -41,11 +41,12 @@ def require_matplotlib():
 
 
 def new_figure(width=6.4, height=4.8, dpi=100):
-    """A new :class:`matplotlib.figure.Figure` of ``width`` x ``height`` inches, outside pyplot."""
+    """A new :class:`matplotlib.figure.Figure` of ``width`` x ``height`` inches, outside
+    pyplot; Jupyter shows it as an image (:class:`fastnn.plots._notebook.NotebookFigure`)."""
     require_matplotlib()
-    from matplotlib.figure import Figure
+    from fastnn.plots._notebook import NotebookFigure
 
-    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    return NotebookFigure(figsize=(width, height), dpi=dpi, layout="constrained")
 
 
 def figure_and_axes(ax=None, width=6.4, height=4.8):

@@ -226,6 +226,12 @@ def compile(recipes=None, dtypes=None, *, processes=None, verbose=True):
         raise ValueError(f"processes must be None or an integer >= 1, got {processes!r}")
     if config.DISABLE_JIT:
         raise ValueError("NUMBA_DISABLE_JIT=1 is set: there is nothing to compile; unset it")
+    from fastnn.cache import cache_plan
+
+    if config.CACHE and cache_plan().writable is None:
+        raise ValueError("there is no writable place for Numba's cache (see the line above), "
+                         "so compiling ahead of time would keep nothing; set NUMBA_CACHE_DIR "
+                         "to a writable directory, or use fastnn compile --cache-dir DIR")
     if not config.CACHE:
         raise ValueError("FASTNN_NUMBA_CACHE=0 turns Numba's cache off, so compiling ahead "
                          "of time would keep nothing; unset it")
@@ -265,13 +271,10 @@ def compile(recipes=None, dtypes=None, *, processes=None, verbose=True):
 
 
 def cache_location() -> str:
-    """Where Numba keeps fastnn's compiled loops (NUMBA_CACHE_DIR, or beside the source)."""
-    from fastnn.kernels.mini_batch import predict_into
+    """Where fastnn writes its compiled loops (see :func:`fastnn.cache.cache_plan`)."""
+    from fastnn.cache import cache_plan
 
-    try:
-        return predict_into._cache._cache_path
-    except AttributeError:  # another Numba version's internals
-        return os.environ.get("NUMBA_CACHE_DIR") or "Numba's cache directory"
+    return cache_plan().describe()
 
 
 def _is_available(kernel, args) -> bool:
@@ -282,8 +285,7 @@ def _is_available(kernel, args) -> bool:
         return True
     cache = getattr(kernel, "_cache", None)
     try:
-        key = cache._index_key(signature, kernel.targetctx.codegen())
-        return key in cache._cache_file._load_index()
+        return cache.has(signature, kernel.targetctx.codegen())
     except AttributeError:  # caching off, or another Numba version's internals
         return False
 

@@ -7,8 +7,9 @@ choices here to all of them. They are read when :mod:`fastnn.kernels` is first i
 Settings
 --------
 CACHE : bool
-    ``cache=True``: compiled machine code is written next to the sources
-    (``__pycache__``) so that a second process loads it instead of compiling.
+    Compiled machine code is kept on disk, so that a second process loads it instead
+    of compiling: beside the sources (``__pycache__``), in ``NUMBA_CACHE_DIR``, or, where
+    neither can be written, in a per-user directory (:mod:`fastnn.cache` chooses).
     ``FASTNN_NUMBA_CACHE=0`` turns it off. Numba's cache does not key its entries on
     the fastmath flags, so kernels compiled with FASTMATH are cached under names of
     their own (``weighted_sum.fastmath_contract_reassoc``, see :func:`fastnn.jit.jit`): an exact
@@ -123,9 +124,9 @@ DISABLE_JIT: bool = bool(_env_flag("NUMBA_DISABLE_JIT", False))
 
 def jit_options(inline: bool = False, internal: bool = False) -> dict:
     """The keyword arguments of :func:`numba.njit` for every fastnn loop (see
-    :func:`fastnn.jit.jit`, which applies them)."""
+    :func:`fastnn.jit.jit`, which applies them). Caching is not among them: when CACHE is
+    on, :mod:`fastnn.cache` gives each loop its cache, in a place it chooses."""
     options = {
-        "cache": CACHE,
         "fastmath": FASTMATH,
         "error_model": ERROR_MODEL,
         "nogil": True,

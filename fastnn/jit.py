@@ -8,13 +8,13 @@ to Numba's own behaviour, each explained where it is made:
 * a constant argument of a compiled caller is typed as its plain type
   (:func:`_dispatcher_class`);
 * a loop that only compiled code calls refuses Python calls (``internal=True``);
-* writes to the on-disk cache hold a lock between processes (:func:`_locked_cache_class`).
+* the on-disk cache is fastnn's own choice of place, which works in an installation the
+  user cannot write to, and its writes hold a lock between processes (:mod:`fastnn.cache`).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 
 from fastnn import config
 
@@ -53,7 +53,11 @@ def jit(function=None, *, inline: bool = False, internal: bool = False):
         if not config.DISABLE_JIT:
             dispatcher.__class__ = _dispatcher_class(type(dispatcher), internal)
             if config.CACHE:
-                dispatcher._cache.__class__ = _locked_cache_class(type(dispatcher._cache))
+                from fastnn.cache import FastnnCache
+
+                cache = FastnnCache(func)
+                if cache is not None:  # else nowhere to read or write: compile every run
+                    dispatcher._cache = cache
         return dispatcher
 
     if function is None:
@@ -97,40 +101,6 @@ def _dispatcher_class(base, internal: bool):
         name = f"{'Internal' if internal else 'Fastnn'}{base.__name__}"
         _DISPATCHER_CLASSES[key] = type(name, (base,), namespace)
     return _DISPATCHER_CLASSES[key]
-
-
-_CACHE_CLASSES: dict = {}
-
-
-def _locked_cache_class(base):
-    """Numba's on-disk cache class ``base``, whose writes hold a lock between processes.
-
-    Numba keeps one index file per function, listing its compiled types, and updates it
-    by reading, adding and rewriting it, with no lock. Two processes that save types of
-    one function at once (``fastnn compile`` runs several) could then both pick the same
-    data file, and the index would point a type at another type's machine code. Here
-    each save holds an exclusive ``fcntl`` lock on ``.fastnn.lock`` in the cache
-    directory, so the index is read and rewritten by one process at a time. Loading
-    needs no lock: Numba replaces files atomically. (Without ``fcntl``, on Windows,
-    saves are not locked.)
-    """
-    if base not in _CACHE_CLASSES:
-        def save_overload(self, sig, data):
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover - Windows
-                return base.save_overload(self, sig, data)
-            os.makedirs(self._cache_path, exist_ok=True)
-            with open(os.path.join(self._cache_path, ".fastnn.lock"), "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                try:
-                    return base.save_overload(self, sig, data)
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
-
-        _CACHE_CLASSES[base] = type(f"Locked{base.__name__}", (base,),
-                                    {"save_overload": save_overload})
-    return _CACHE_CLASSES[base]
 
 
 def _named_for_settings(func):

@@ -170,14 +170,17 @@ def run(args) -> int:
 def _say_if_compiling(net, x_train, y_train, x_test) -> None:
     """Print one line when training or prediction will compile: nothing in the cache."""
     from fastnn import config
+    from fastnn.cache import cache_plan
     from fastnn.compilation import FIRST_COMPILE, needs_compiling
 
     if needs_compiling(net, x_train[:1], y_train[:1]) or needs_compiling(net, x_test[:1]):
-        if config.CACHE:
+        if not config.CACHE:  # fastnn compile refuses then: it would keep nothing
+            why = f"{FIRST_COMPILE}, on every run: FASTNN_NUMBA_CACHE=0 turns Numba's cache off"
+        elif cache_plan().writable is None:
+            why = f"{FIRST_COMPILE}, on every run: there is no writable place to keep them"
+        else:
             why = (f"first run on this machine, {FIRST_COMPILE}; `fastnn compile` does this "
                    "ahead of time")
-        else:  # fastnn compile refuses then: it would keep nothing
-            why = f"{FIRST_COMPILE}, on every run: FASTNN_NUMBA_CACHE=0 turns Numba's cache off"
         print(f"compiling fastnn's kernels for {net.dtype} ({why})", flush=True)
 
 

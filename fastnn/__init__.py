@@ -18,6 +18,8 @@ _LAZY = {
     "preprocessing": ("fastnn.preprocessing", None),
     "Network": ("fastnn.network", "Network"),
     "TrainingDivergedError": ("fastnn.training", "TrainingDivergedError"),
+    "InputScaleWarning": ("fastnn.inputs", "InputScaleWarning"),
+    "NetworkFileError": ("fastnn.network_file", "NetworkFileError"),
     "load": ("fastnn.persistence", "load"),
     "recipes": ("fastnn.recipes", None),
     "kernels": ("fastnn.kernels", None),

@@ -19,6 +19,38 @@ from fastnn import preprocessing
 #: input_scaling name -> (low, high) for :func:`fastnn.preprocessing.scale`, or None (raw).
 SCALINGS = {"unit": (0.0, 1.0), "rashid": (0.01, 1.0), "raw": None}
 
+
+class InputScaleWarning(UserWarning):
+    """Float inputs far outside the range that the network's own scaling gives its pixels
+    (0-255 values given to a network that scales to 0-1, say)."""
+
+
+def warn_caller(message, category):
+    """``warnings.warn`` pointed at the first caller outside fastnn (the user's line)."""
+    import sys
+    import warnings
+
+    frame, level = sys._getframe(1), 2  # 1 is this function
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("fastnn"):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def scale_mismatch(array, scaling):
+    """A message when the float ``array`` lies far outside what ``scaling`` makes of pixels
+    (beyond its range by more than the range's own width), else None."""
+    low, high = SCALINGS[scaling] or (0.0, 255.0)
+    span = high - low
+    if array.size == 0:
+        return None
+    smallest, largest = float(array.min()), float(array.max())
+    if low - span <= smallest and largest <= high + span:
+        return None
+    return (f"x holds float values from {smallest:g} to {largest:g}, but this network turns "
+            f"pixels into {low:g}..{high:g} (input_scaling={scaling!r}) and uses float inputs "
+            "as they are: pass the uint8 images to have them scaled, or scale x yourself "
+            f"(pixels / 255 gives 0..1); training on these will go worse")
+
 # How the kernels turn a stored input row into the network's input (Inputs.transform).
 AS_IS, UNIT, RANGE = 0, 1, 2
 

@@ -306,7 +306,13 @@ class Network:
 
     # -- data ---------------------------------------------------------------------------------
     def _prepare_x(self, x):
-        return inputs.prepare_images(x, self.sizes[0], self.input_scaling, np.dtype(self.dtype))
+        X = inputs.prepare_images(x, self.sizes[0], self.input_scaling, np.dtype(self.dtype))
+        if X.array.dtype.kind == "f" and not getattr(self, "_scale_warned", False):
+            problem = inputs.scale_mismatch(X.array, self.input_scaling)
+            if problem:  # once per network
+                self._scale_warned = True
+                inputs.warn_caller(problem, inputs.InputScaleWarning)
+        return X
 
     def _prepare_xy(self, x, y):
         X = self._prepare_x(x)
@@ -373,6 +379,12 @@ class Network:
         TrainingDivergedError
             If the loss stops being finite; the weights are restored to what they were
             at the start of that epoch, and the message names the learning rate.
+        KeyboardInterrupt
+            Passed on (as any other exception raised during an epoch, by a callback for
+            instance) after the network is put back as it was after its last finished
+            epoch (weights, optimizer state, generator), the one its history ends with: a
+            later ``fit(..., initial_epoch=len(net.history_))`` trains what an
+            uninterrupted run would have.
         """
         epochs = self._epochs_to_train(epochs, initial_epoch)
         batch_size = self.batch_size if batch_size is None else _positive_int("batch_size",
@@ -464,11 +476,17 @@ class Network:
 
     # -- used by training and persistence -----------------------------------------------------
     def _snapshot(self):
+        """What :meth:`_restore` puts back: weights, biases, RMSprop's state, the generator."""
         s = self._state
-        return [a.copy() for a in s.weights_t + s.biases + s.mean_square_w + s.mean_square_b]
+        arrays = [a.copy() for a in s.weights_t + s.biases + s.mean_square_w + s.mean_square_b]
+        return arrays, bool(s.mean_square_w), self.rng.bit_generator.state
 
     def _restore(self, snapshot):
+        arrays, had_mean_squares, rng_state = snapshot
         s = self._state
+        if not had_mean_squares:  # made during the epoch being undone
+            s.mean_square_w, s.mean_square_b = [], []
         for target, saved in zip(s.weights_t + s.biases + s.mean_square_w + s.mean_square_b,
-                                 snapshot):
+                                 arrays):
             target[...] = saved
+        self.rng.bit_generator.state = rng_state

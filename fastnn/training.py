@@ -90,52 +90,64 @@ def _diverged(net, epoch, seen, loss_sum):
     )
 
 
+def _train_epoch(net, X, T, labels, validation, shuffle, chunk, epoch, last_epoch, verbose,
+                 callback, snapshot):
+    """One epoch, in chunks of ``chunk`` samples; returns its history record."""
+    engine, state, n = net._engine, net._state, len(X)
+    order = net.rng.permutation(n) if shuffle else np.arange(n, dtype=np.int64)
+    loss_sum, correct, seen = 0.0, 0, 0
+    bar = _progress_bar(n, epoch, last_epoch, verbose)
+    seconds = 0.0  # in the engine only: not the progress bar or the callback
+    try:
+        for start in range(0, n, chunk):
+            chunk_start = time.perf_counter()
+            part_loss, part_correct, part_seen = engine.train(state, X, T, labels,
+                                                              order[start:start + chunk])
+            seconds += time.perf_counter() - chunk_start
+            loss_sum += part_loss
+            correct += int(part_correct)
+            seen += int(part_seen)
+            if not math.isfinite(loss_sum):
+                net._restore(snapshot)
+                raise _diverged(net, epoch, seen, loss_sum)
+            bar.update(part_seen)
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", refresh=False)
+            if callback is not None:
+                callback(net, epoch, seen)
+    finally:
+        bar.close()
+    record = {
+        "loss": loss_sum / max(seen, 1),
+        "accuracy": correct / max(seen, 1),
+        "seconds": seconds,
+        "samples_per_second": seen / seconds if seconds > 0 else float("inf"),
+        "samples": seen,
+    }
+    if validation is not None:
+        val = net._evaluate_prepared(*validation)
+        record["val_loss"], record["val_accuracy"] = val["loss"], val["accuracy"]
+    return record
+
+
 def run_fit(net, X, T, labels, epochs, validation, shuffle, verbose, callback, callback_every):
     """Train ``net`` for ``epochs`` passes over prepared arrays; see :meth:`Network.fit`."""
     from fastnn.config import threads
 
     history = History()
-    n = len(X)
     engine, state = net._engine, net._state
-    chunk = _chunk_size(n, state.batch_size, callback_every)  # this call's batch size
+    chunk = _chunk_size(len(X), state.batch_size, callback_every)  # this call's batch size
     last_epoch = len(net.history_) + epochs
     with threads(net.threads if net.backend == "numba" else None):
         net.compile_seconds_ += engine.compile(state, X, T, labels)
         for _ in range(epochs):
             epoch = len(net.history_) + 1
-            order = net.rng.permutation(n) if shuffle else np.arange(n, dtype=np.int64)
             snapshot = net._snapshot()
-            loss_sum, correct, seen = 0.0, 0, 0
-            bar = _progress_bar(n, epoch, last_epoch, verbose)
-            seconds = 0.0  # in the engine only: not the progress bar or the callback
             try:
-                for start in range(0, n, chunk):
-                    chunk_start = time.perf_counter()
-                    part_loss, part_correct, part_seen = engine.train(
-                        state, X, T, labels, order[start:start + chunk])
-                    seconds += time.perf_counter() - chunk_start
-                    loss_sum += part_loss
-                    correct += int(part_correct)
-                    seen += int(part_seen)
-                    if not math.isfinite(loss_sum):
-                        net._restore(snapshot)
-                        raise _diverged(net, epoch, seen, loss_sum)
-                    bar.update(part_seen)
-                    bar.set_postfix(loss=f"{loss_sum / seen:.4f}", refresh=False)
-                    if callback is not None:
-                        callback(net, epoch, seen)
-            finally:
-                bar.close()
-            record = {
-                "loss": loss_sum / max(seen, 1),
-                "accuracy": correct / max(seen, 1),
-                "seconds": seconds,
-                "samples_per_second": seen / seconds if seconds > 0 else float("inf"),
-                "samples": seen,
-            }
-            if validation is not None:
-                val = net._evaluate_prepared(*validation)
-                record["val_loss"], record["val_accuracy"] = val["loss"], val["accuracy"]
+                record = _train_epoch(net, X, T, labels, validation, shuffle, chunk, epoch,
+                                      last_epoch, verbose, callback, snapshot)
+            except BaseException:  # Ctrl-C, a callback's error: keep the finished epochs only
+                net._restore(snapshot)
+                raise
             net.history_.append(record)
             history.append(epoch, record)
             if verbose:

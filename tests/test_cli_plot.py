@@ -32,7 +32,7 @@ def run(capsys, *argv):
 
 def test_train_plots_writes_the_figures_and_prints_their_paths(mnist_dir, tmp_path, capsys,
                                                               read_png):
-    directory = tmp_path / "new" / "pictures"
+    directory = tmp_path / "pictures"  # made by the command; its parent exists
     code, out, _ = run(capsys, "train", "--recipe", "linear", "--limit", "600", "--eval-every",
                        "200", "--quiet", "--seed", "1", "--plots", directory,
                        "--data-dir", mnist_dir)

@@ -219,7 +219,7 @@ def test_cli_exit_status_files_and_figures(mnist_dir, tmp_path, capsys):
     (["--recipe", "rashid", "--grid", "hidden=5,x"], "--grid hidden= takes int values, got 'x'"),
     (["--recipe", "rashid", "--grid", "hidden="], "has an empty value"),
     (["--recipe", "rashid", "--grid", "hidden=5", "--epochs", "0"], "epochs must be positive"),
-    (["--recipe", "rashid", "--grid", "hidden=5", "--repeats", "0"], "repeats must be an integer >= 1, got 0"),
+    (["--recipe", "rashid", "--grid", "hidden=5", "--repeats", "0"], "--repeats must be at least 1, got 0"),
     (["--recipe", "mlp", "--grid", "hidden=5"], "recipe must be one of"),
     (["--preset", "rashid-depth"], "preset must be one of"),
     (["--preset", "rashid-hidden", "--grid", "hidden=5"], "--preset sets its own grid"),

@@ -177,26 +177,23 @@ def run_weights(args, net):
 def check_plot_dir(directory):
     """Check, before training starts, that ``fastnn train --plots`` can write ``directory``.
 
-    The directory is made by :func:`write_training_plots`, after training, so a failed run
-    leaves nothing behind; here its nearest existing ancestor must be a writable directory.
+    matplotlib must be there, and ``directory`` a writable directory or one that can be
+    made in an existing parent (:func:`fastnn.cli.checks.output_directory`). It is made
+    by :func:`write_training_plots`, after training, so a failed run leaves nothing.
 
     Raises
     ------
     ImportError
         Without matplotlib (naming the extra to install).
     OSError
-        When ``directory`` is a file, or cannot be made or written (quoting it).
+        When ``directory`` is a file, its parent does not exist, or it cannot be written
+        (quoting it).
     """
-    from fastnn.plots._figure import check_can_draw
+    from fastnn.cli.checks import output_directory
+    from fastnn.plots._figure import require_matplotlib
 
-    directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise NotADirectoryError(f"--plots {str(directory)!r} is a file; give a directory")
-    existing = directory
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    check_can_draw(existing / TRAINING_PLOTS["history"])
-    return directory
+    require_matplotlib()
+    return output_directory("--plots", directory)
 
 
 def write_training_plots(directory, name, net, history, x_test, y_test, curve=None,
@@ -223,7 +220,7 @@ def write_training_plots(directory, name, net, history, x_test, y_test, curve=No
         The legend of the history's ``val_`` curves: what they were measured on ('test'
         when the test set was the validation data).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(exist_ok=True)  # its parent was checked before training
     title = f"{name} {describe(net)}"
     paths = [directory / TRAINING_PLOTS["history"], directory / TRAINING_PLOTS["confusion"],
              directory / TRAINING_PLOTS["misclassified"]]

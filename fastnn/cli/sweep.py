@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import sys
-from pathlib import Path
 
 __all__ = ["add_parser", "parse_epochs", "parse_grid"]
 
@@ -168,6 +167,14 @@ def run(args) -> int:
     from fastnn.experiments import get_preset, sweep
     from fastnn.experiments.presets import DEFAULT_REPEATS
 
+    from fastnn.cli.checks import at_least, output_directory
+    from fastnn.recipes import RECIPES
+
+    if args.recipe is not None and args.recipe not in RECIPES:
+        raise ValueError(f"--recipe must be one of {', '.join(RECIPES)}, got {args.recipe!r}")
+    for option, value in (("--repeats", args.repeats), ("--workers", args.workers),
+                          ("--limit", args.limit)):
+        at_least(option, value)
     preset = get_preset(args.preset) if args.preset else None
     if preset is not None:
         if args.grid or args.epochs:
@@ -182,7 +189,7 @@ def run(args) -> int:
         grid = parse_grid(recipe, args.grid)
         epochs = parse_epochs(args.epochs) if args.epochs else 1
         repeats = args.repeats if args.repeats is not None else 1
-    out = Path(args.out)
+    out = output_directory("--out", args.out)
     result = sweep(recipe, grid, epochs=epochs, repeats=repeats, seed=args.seed,
                    limit=args.limit, results=out / "results.jsonl", workers=args.workers,
                    scheduler=args.scheduler, resume=args.resume, retry_failed=args.retry_failed,

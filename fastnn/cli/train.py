@@ -22,6 +22,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from fastnn.cli.checks import at_least, output_file, thread_count
 from fastnn.cli.common import add_source_options, load_dataset
 from fastnn.cli.plot import check_plot_dir, write_training_plots
 
@@ -87,25 +88,40 @@ def _overrides(args):
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
-def run(args) -> int:
+def _check_options(args):
+    """Every option of ``fastnn train`` and every path it writes, before data or compiling.
+
+    Returns ``(network, epochs, plot directory or None, save path or None)``.
+    """
     from fastnn import recipes
+    from fastnn.inputs import validation_fraction
+
+    for option, value in (("--epochs", args.epochs), ("--limit", args.limit),
+                          ("--eval-every", args.eval_every)):
+        at_least(option, value)
+    thread_count("--threads", args.threads)
+    validation_fraction(args.validation_split)  # fit's own check, quoting the value
+    if args.validation_split and args.benchmark:
+        raise ValueError(f"--validation-split {args.validation_split:g} and --benchmark: the "
+                         "benchmark times epochs over the whole training set; drop one")
+    plot_dir = check_plot_dir(args.plots) if args.plots else None
+    save_path = output_file("--save", args.save) if args.save else None
+    net = recipes.make(args.recipe, **_overrides(args))  # the recipe's own checks
+    epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.recipe]
+    return net, epochs, plot_dir, save_path
+
+
+def run(args) -> int:
     from fastnn.training import TrainingDivergedError
 
-    plot_dir = check_plot_dir(args.plots) if args.plots else None
+    net, epochs, plot_dir, save_path = _check_options(args)
     (x_train, y_train), (x_test, y_test) = load_dataset(args)
     if args.limit is not None:
-        if args.limit < 1:
-            raise ValueError(f"--limit must be >= 1, got {args.limit}")
         if args.limit > len(x_train):
             raise ValueError(f"--limit {args.limit} is more than the {len(x_train):,} training "
                              f"images; give at most {len(x_train)}, or leave --limit out to "
                              "train on all of them")
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
-    if args.validation_split and args.benchmark:
-        raise ValueError(f"--validation-split {args.validation_split:g} and --benchmark: the "
-                         "benchmark times epochs over the whole training set; drop one")
-    net = recipes.make(args.recipe, **_overrides(args))
-    epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.recipe]
     print(f"{args.recipe}: {net.sizes}, learning_rate={net.learning_rate:g}, "
           f"batch_size={net.batch_size}, backend={net.backend}, dtype={net.dtype}, "
           f"{len(x_train)} training images, {epochs} epoch(s)", flush=True)
@@ -139,6 +155,8 @@ def run(args) -> int:
                           **validation)
     except TrainingDivergedError as error:
         raise ValueError(f"{error}{' Nothing was saved.' if args.save else ''}") from error
+    except KeyboardInterrupt:
+        return _interrupted(net, epochs, save_path)
     train_seconds = sum(history.history["seconds"])
     samples = sum(history.history["samples"])
     result = net.evaluate(x_test, y_test)
@@ -152,9 +170,8 @@ def run(args) -> int:
           f"{wall - net.compile_seconds_ - train_seconds:.2f} s")
     if args.benchmark:
         _print_benchmark(args, net, history, x_train, y_train)
-    if args.save:
-        path = net.save(args.save)
-        print(f"saved to {path}")
+    if save_path:
+        print(f"saved to {net.save(save_path)}")
     if plot_dir:
         from fastnn.plots.curves import LINEAR_BLOG_POINTS
 
@@ -165,6 +182,24 @@ def run(args) -> int:
                                          validation_label=held_out):
             print(f"wrote {path}")
     return 0
+
+
+def _interrupted(net, epochs, save_path) -> int:
+    """Ctrl-C during training: keep the finished epochs (``fit`` has put the network back
+    as it was after the last of them), say so in one line, and exit with 130."""
+    import sys
+
+    finished = len(net.history_)
+    if not finished:
+        raise KeyboardInterrupt
+    if save_path is None:
+        print(f"fastnn train: interrupted after {finished} of {epochs} epoch(s); nothing was "
+              "saved (no --save)", file=sys.stderr, flush=True)
+        return 130
+    net.save(save_path)
+    print(f"fastnn train: interrupted in epoch {finished + 1} of {epochs}: saved the network as "
+          f"it was after epoch {finished} to {save_path}", file=sys.stderr, flush=True)
+    return 130
 
 
 def _say_if_compiling(net, x_train, y_train, x_test) -> None:

@@ -9,7 +9,7 @@ registers with pyplot's global figure manager, nothing opens a window and nothin
 
 from __future__ import annotations
 
-import os
+import tempfile
 from pathlib import Path
 
 from fastnn.fileio import atomic_write
@@ -81,9 +81,12 @@ def check_writable_path(path):
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
                                 "does not exist; create it first")
-    if not os.access(directory, os.W_OK | os.X_OK):
+    try:  # tried, not guessed: root passes os.access everywhere, a read-only mount does not
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as error:
         raise PermissionError(f"cannot write {str(path)!r}: the directory {str(directory)!r} "
-                              "is not writable; choose another output path")
+                              f"is not writable ({error.strerror or error}); choose another "
+                              "output path") from error
     return path
 
 

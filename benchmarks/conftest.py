@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -20,6 +21,35 @@ import numpy as np
 import pytest
 
 SEED = 20240601
+
+
+#: Set in the environment of a session started again without OPENBLAS_CORETYPE.
+FORCED_CORETYPE = "FASTNN_BENCHMARK_FORCED_CORETYPE"
+
+
+def pytest_configure(config):
+    """NumPy's rows run on the CPU's own BLAS kernel. When ``OPENBLAS_CORETYPE`` forces
+    another, this session starts again, in a process of its own, without it (the
+    variable stays as it was for every other command); the report names both."""
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced and not os.environ.get(FORCED_CORETYPE):
+        env = {**os.environ, FORCED_CORETYPE: forced}
+        del env["OPENBLAS_CORETYPE"]
+        print(f"benchmarks: OPENBLAS_CORETYPE={forced} forces OpenBLAS's kernel; running the "
+              "benchmarks again without it, so that NumPy runs on the CPU's own", file=sys.stderr,
+              flush=True)
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+
+
+def blas_note() -> str:
+    """What became of ``OPENBLAS_CORETYPE``, for the report."""
+    forced = os.environ.get(FORCED_CORETYPE)
+    if forced:
+        return (f"OPENBLAS_CORETYPE={forced} was set; the benchmarks ran again without it, "
+                "on the kernel OpenBLAS picks for the CPU")
+    from fastnn.blas import forced_kernel_note
+
+    return forced_kernel_note()
 
 
 def pytest_addoption(parser):
@@ -36,8 +66,10 @@ def size_label(shape) -> str:
 
 
 def runtime_info() -> dict:
-    """Versions and thread settings that a timing depends on."""
+    """Versions and thread settings that a timing depends on, and NumPy's BLAS."""
     import numba
+
+    from fastnn.blas import blas_description
 
     threads = numba.get_num_threads()  # starts the threading layer, so ask this first
     return {
@@ -45,9 +77,8 @@ def runtime_info() -> dict:
         "numpy": np.__version__,
         "threading_layer": numba.threading_layer(),
         "threads": threads,
-        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")
-        or os.environ.get("OMP_NUM_THREADS")
-        or f"default ({os.cpu_count()} cores)",
+        "blas": blas_description(),
+        "blas_note": blas_note(),
         "fastmath": os.environ.get("FASTNN_FASTMATH", "off"),
     }
 

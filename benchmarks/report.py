@@ -203,10 +203,17 @@ def group_table(rows) -> str:
 
 
 def runtime_summary(results) -> str:
-    """One line on the libraries and threads the results were taken with."""
-    keys = ("numba", "numpy", "threading_layer", "threads", "blas_threads", "fastmath")
+    """The libraries and threads the results were taken with, and NumPy's BLAS."""
+    keys = ("numba", "numpy", "threading_layer", "threads", "fastmath")
     seen = {key: sorted({str(r.info[key]) for r in results if key in r.info}) for key in keys}
-    return ", ".join(f"{key} {'/'.join(values)}" for key, values in seen.items() if values)
+    line = ", ".join(f"{key} {'/'.join(values)}" for key, values in seen.items() if values)
+    blas = sorted({str(r.info["blas"]) for r in results if "blas" in r.info})
+    notes = sorted({str(r.info["blas_note"]) for r in results if "blas_note" in r.info})
+    if blas:
+        line += f". NumPy's BLAS: {'; '.join(blas)}"
+    if notes:
+        line += f" ({'; '.join(notes)})"
+    return line
 
 
 def report(results, machine: str | None = None) -> str:
@@ -295,8 +302,13 @@ class EpochRow:
 
     @property
     def threads(self):
-        """Numba's thread count during the epoch; None for the other backends."""
-        return self.result.info.get("threads") if self.backend.startswith("numba") else None
+        """Numba's thread count during the epoch, or NumPy's BLAS threads; None for the
+        other backends."""
+        if self.backend.startswith("numba"):
+            return self.result.info.get("threads")
+        if self.backend == "numpy":
+            return self.result.info.get("blas_threads_used")
+        return None
 
     @property
     def samples(self) -> int:
@@ -351,13 +363,16 @@ def epoch_baseline(rows, row: EpochRow, backend: str) -> EpochRow | None:
     """The row ``row`` is compared with: same network, on ``backend``.
 
     Against ``python`` that is the float64 row whatever ``row``'s dtype (plain Python
-    computes in Python floats); against ``numpy``, the row of the same dtype.
+    computes in Python floats); against ``numpy``, the row of the same dtype whose BLAS ran
+    on as many threads as ``row`` (else any of that dtype).
     """
     dtype = "float64" if backend == "python" else row.dtype
-    for other in rows:
-        if other.network == row.network and other.backend == backend and other.dtype == dtype:
-            return other
-    return None
+    found = [other for other in rows
+             if other.network == row.network and other.backend == backend and other.dtype == dtype]
+    if backend == "numpy":
+        same_threads = [other for other in found if other.threads == (row.threads or 1)]
+        found = same_threads or found
+    return found[0] if found else None
 
 
 def epoch_speedup(rows, row: EpochRow, backend: str) -> float | None:
@@ -413,12 +428,14 @@ def epoch_table(rows) -> str:
         "samples/s: images timed / that median.",
         "vs Python: the plain-Python float64 epoch of the same network / this row's "
         "(plain Python computes in Python floats, so float32 rows are compared with it too); "
-        "vs NumPy: the NumPy epoch of the same network and dtype / this row's.",
+        "vs NumPy: the NumPy epoch of the same network and dtype, its BLAS on as many threads "
+        "as the row's (the threads column), on the CPU's own BLAS kernel / this row's.",
     ]
     if any(row.scaled_from for row in rows):
         notes.append("Rows 'scaled from N' ran on the first N images and are scaled "
                      "linearly to 60,000; ratios against such a row are marked *.")
-    notes.append("threads: Numba's thread count during the epoch (numba rows only).")
+    notes.append("threads: Numba's thread count during the epoch (numba rows), NumPy's BLAS "
+                 "threads (numpy rows).")
     cpus = sorted({str(row.result.info["cpu"]) for row in rows if row.backend == BOUND
                    and "cpu" in row.result.info})
     if cpus:

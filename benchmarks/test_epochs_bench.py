@@ -8,7 +8,9 @@ mini-batches of 128, shuffled), nielsen and keras. Backends and dtypes:
   all 60,000 images; the other networks on the first :data:`PYTHON_SUBSET` images,
   recorded as ``scaled_from``, and the report scales their time to 60,000 images and
   says so. ``--python-full`` runs them all on the full set (about 45 minutes more);
-* ``numpy``: vectorised NumPy, float64 and float32;
+* ``numpy``: vectorised NumPy, float64 and float32, its BLAS on 1 and on 2 threads
+  (``threadpoolctl``), to match Numba's, on the CPU's own OpenBLAS kernel (see
+  ``benchmarks/conftest.py``: a forced ``OPENBLAS_CORETYPE`` is left out);
 * ``numba``: the compiled loops, float64 and float32, with 1 and 2 Numba threads
   (``Network(threads=n)``); ``extra_info["threads"]`` is the count Numba reported
   during the epoch.
@@ -59,11 +61,13 @@ NUMBA_ROUNDS = 5
 NUMPY_BATCH_ROUNDS = 3
 SLOW_ROUNDS = 1
 
-#: (backend, dtype, numba threads or None), in report order.
+#: (backend, dtype, Numba threads or NumPy's BLAS threads, or None), in report order.
 CONFIGURATIONS = [
     ("python", "float64", None),
-    ("numpy", "float64", None),
-    ("numpy", "float32", None),
+    ("numpy", "float64", 1),
+    ("numpy", "float64", 2),
+    ("numpy", "float32", 1),
+    ("numpy", "float32", 2),
     ("numba", "float64", 1),
     ("numba", "float64", 2),
     ("numba", "float32", 1),
@@ -99,6 +103,21 @@ def test_epoch(benchmark, record_info, mnist_train, python_full, network, backen
 
     if threads is not None and threads > numba.config.NUMBA_NUM_THREADS:
         pytest.skip(f"Numba has {numba.config.NUMBA_NUM_THREADS} thread(s) here")
+    if backend == "numpy":  # NumPy's BLAS gets the threads, as Numba does in its rows
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=threads, user_api="blas"):
+            return time_epoch(benchmark, record_info, mnist_train, python_full, network,
+                              backend, dtype, None, blas_threads=threads)
+    return time_epoch(benchmark, record_info, mnist_train, python_full, network, backend, dtype,
+                      threads)
+
+
+def time_epoch(benchmark, record_info, mnist_train, python_full, network, backend, dtype,
+               threads, blas_threads=None):
+    """Time one epoch of ``network`` (see the module's docstring)."""
+    import numba
+
     options = dict(backend=backend, dtype=dtype, threads=threads)
     settings = make_network(network, **options)  # read for its batch size; never trained
     images, labels = mnist_train
@@ -126,7 +145,7 @@ def test_epoch(benchmark, record_info, mnist_train, python_full, network, backen
         network, backend, dtype,
         recipe=recipe, hidden=preset.get("hidden"), batch_size=settings.batch_size,
         samples=samples, scaled_from=scaled_from, full_epoch_samples=MNIST_TRAIN_SAMPLES,
-        threads_requested=threads,
+        threads_requested=threads, blas_threads_used=blas_threads,
     )
     rounds = rounds_for(backend, settings.batch_size)
     with OtherLoad() as others:

@@ -24,6 +24,9 @@ COMPARISON_LINE = re.compile(
     r"(?P<ratio>[\d.e+-]+)x$", re.MULTILINE)
 
 
+BLAS_LINE = re.compile(
+    r"^benchmark: NumPy's BLAS: (?P<library>\w+) (?P<version>[\w.]+) \(kernel (?P<kernel>\w+), "
+    r"(?P<threads>\d+ threads?)\), in a process of its own; (?P<note>.+)$", re.MULTILINE)
 BOUND_LINE = re.compile(
     r"^benchmark: update-only bound on (?P<cpu>.+): (?P<bound>[\d,.e+-]+) samples/s \(one W -= "
     r"lr \* outer\(delta, x\) pass per layer, plain compiled loop, best of \d+\); "
@@ -52,8 +55,10 @@ def test_benchmark_prints_consistent_figures(mnist_dir, capsys, monkeypatch):
     monkeypatch.setitem(train_command.BENCHMARK_STRETCH, "python", 200)
     out = run_benchmark(mnist_dir, capsys, "--epochs", "2")
 
-    assert re.search(r"^benchmark: linear \[784, 10\], batch_size=1, float64, 500 images per "
-                     r"epoch; engine time, JIT compilation excluded$", out, re.MULTILINE)
+    assert re.search(r"^benchmark: linear \[784, 10\], batch_size=1, float64, 1 thread\(s\), 500 "
+                     r"images per epoch; engine time, JIT compilation excluded$", out, re.MULTILINE)
+    blas = BLAS_LINE.search(out)
+    assert blas and blas["threads"] == "1 thread", out
     main_run = MAIN_LINE.search(out)
     assert main_run, out
     assert main_run["backend"] == "numba" and main_run["epochs"] == "2"
@@ -109,3 +114,38 @@ def test_mini_batch_benchmark_says_the_bound_does_not_apply(mnist_dir, capsys, m
     assert not BOUND_LINE.search(out)
     assert re.search(r"^benchmark: no update-only bound: it bounds per-sample SGD, and this run "
                      r"trains in mini-batches of 10 \(sgd\)$", out, re.MULTILINE), out
+
+
+def kernel_of_a_fresh_numpy(**env):
+    """The OpenBLAS kernel that a new process picks, with ``env`` on top of ours."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = "import json; from fastnn.blas import blas_info; print(json.dumps(blas_info()))"
+    environment = {**os.environ, **env}
+    if "OPENBLAS_CORETYPE" not in env:
+        environment.pop("OPENBLAS_CORETYPE", None)
+    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)[0]["architecture"]
+
+
+def test_the_numpy_baseline_runs_on_the_cpu_s_own_kernel(mnist_dir, capsys, monkeypatch):
+    """With OPENBLAS_CORETYPE forcing an old kernel, the NumPy comparison still runs on the
+    kernel OpenBLAS picks for the CPU, in a process of its own, with fastnn's threads, and
+    the report says so."""
+    own = kernel_of_a_fresh_numpy()
+    forced = "Haswell" if own != "Haswell" else "Sandybridge"
+    assert kernel_of_a_fresh_numpy(OPENBLAS_CORETYPE=forced) == forced  # the variable bites
+    monkeypatch.setenv("OPENBLAS_CORETYPE", forced)
+    monkeypatch.setitem(train_command.BENCHMARK_STRETCH, "python", 50)
+    out = run_benchmark(mnist_dir, capsys, "--threads", "2")  # linear's 10 columns: 1 thread
+    blas = BLAS_LINE.search(out)
+    assert blas, out
+    assert blas["kernel"] == own and blas["threads"] == "1 thread"
+    assert ", float64, 1 thread(s), 500 images per epoch" in out
+    assert blas["note"] == (f"OPENBLAS_CORETYPE={forced} is set here; the NumPy baseline ran "
+                            "without it, in a process of its own, on the kernel OpenBLAS picks "
+                            "for the CPU")

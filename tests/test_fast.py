@@ -124,11 +124,11 @@ def test_skipping_zero_inputs_changes_no_bit(dtype):
     for c0, c1 in [(0, 13), (4, 9)]:
         block = np.ascontiguousarray(WT[:, c0:c1])
         z = np.zeros(13, dtype)
-        zero_inputs.multiply_rows_into(block, x, rows, len(rows), z, np.uint64(c0),
-                                       np.uint64(c1))
+        zero_inputs.multiply_rows_into(block, x, rows, len(rows), z, threads.column(c0),
+                                       threads.column(c1))
         assert_same_bits(z[c0:c1], expected[c0:c1], f"columns {c0}..{c1}")
-    zero_inputs.update_rows(WT, x, rows, len(rows), delta, dtype(0.1), np.uint64(0),
-                            np.uint64(13))
+    zero_inputs.update_rows(WT, x, rows, len(rows), delta, dtype(0.1), threads.column(0),
+                            threads.column(13))
     tutorial.update_weights(W, delta, x, dtype(0.1))
     assert_same_bits(WT.T, W, "update")
     G, expected_G = np.zeros((23, 13), dtype), np.zeros((13, 23), dtype)

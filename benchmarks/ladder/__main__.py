@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.blas import blas_description, forced_kernel_note, numpy_environment
+from fastnn.blas import blas_description, forced_kernel_note, numpy_environment
 from benchmarks.ladder.rungs import GROUPS, HIDDEN, ladder
 from benchmarks.measure import progress
 from benchmarks.processes import REPO_ROOT
@@ -60,7 +60,7 @@ def group_environment(group: str) -> dict:
     return env
 
 
-BLAS_SCRIPT = ("import json; from benchmarks.blas import blas_info; "
+BLAS_SCRIPT = ("import json; from fastnn.blas import blas_info; "
                "print(json.dumps(blas_info()))")
 
 

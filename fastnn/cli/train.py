@@ -7,21 +7,15 @@
     fastnn train --recipe rashid --hidden 200 --epochs 5 --plots pictures/
     fastnn train --recipe rashid --hidden 200 --epochs 1 --benchmark
 
-``--benchmark`` adds, after the run, its seconds per epoch (median over the epochs),
-samples/s and JIT compilation time; for per-sample SGD, the machine's update-only bound
-(:mod:`fastnn.calibration`) and the run's rate as a fraction of it; and it times the
-same configuration on the other two backends for one epoch of a stretch of the training
-set (:data:`BENCHMARK_STRETCH` images, scaled to the full set and labelled so), to print
-the speedups side by side.
-All times are the engine's (``History.history["seconds"]``): compilation, progress bar
-and callbacks excluded.
+``--benchmark`` adds, after the run, its figures against the machine's update-only bound
+and the other two backends (:mod:`fastnn.cli.benchmark`).
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 
+from fastnn.cli.benchmark import BENCHMARK_STRETCH, overrides, print_benchmark
 from fastnn.cli.checks import at_least, output_file, thread_count
 from fastnn.cli.common import add_source_options, load_dataset
 from fastnn.cli.plot import check_plot_dir, write_training_plots
@@ -35,11 +29,6 @@ VALIDATION_LABEL = "held-out"
 
 #: Epochs each tutorial trains for, used when --epochs is not given.
 DEFAULT_EPOCHS = {"linear": 1, "grokking": 5, "rashid": 5, "nielsen": 30, "keras": 5}
-
-#: Images of the one-epoch comparison runs of --benchmark, per backend (None: all of
-#: them); never more than the training set. The time is scaled to the full set.
-BENCHMARK_STRETCH = {"numba": None, "numpy": 10_000, "python": 1_000}
-
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -83,11 +72,6 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _overrides(args):
-    names = ("hidden", "learning_rate", "batch_size", "backend", "dtype", "threads", "seed")
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
-
-
 def _check_options(args):
     """Every option of ``fastnn train`` and every path it writes, before data or compiling.
 
@@ -106,7 +90,7 @@ def _check_options(args):
                          "benchmark times epochs over the whole training set; drop one")
     plot_dir = check_plot_dir(args.plots) if args.plots else None
     save_path = output_file("--save", args.save) if args.save else None
-    net = recipes.make(args.recipe, **_overrides(args))  # the recipe's own checks
+    net = recipes.make(args.recipe, **overrides(args))  # the recipe's own checks
     epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.recipe]
     return net, epochs, plot_dir, save_path
 
@@ -169,7 +153,7 @@ def run(args) -> int:
           f"{train_seconds / epochs:.3f} s per epoch) + evaluation and overhead "
           f"{wall - net.compile_seconds_ - train_seconds:.2f} s")
     if args.benchmark:
-        _print_benchmark(args, net, history, x_train, y_train)
+        print_benchmark(args, net, history, x_train, y_train)
     if save_path:
         print(f"saved to {net.save(save_path)}")
     if plot_dir:
@@ -217,76 +201,3 @@ def _say_if_compiling(net, x_train, y_train, x_test) -> None:
             why = (f"first run on this machine, {FIRST_COMPILE}; `fastnn compile` does this "
                    "ahead of time")
         print(f"compiling fastnn's kernels for {net.dtype} ({why})", flush=True)
-
-
-def _format_rate(rate: float) -> str:
-    return f"{rate:,.0f}" if rate >= 100 else f"{rate:.4g}"
-
-
-def _time_stretch(args, backend, x_train, y_train):
-    """One epoch of the run's configuration on ``backend``, on a stretch of the data.
-
-    Returns ``(seconds scaled to the full set, samples/s, images timed, dtype)``. Plain
-    Python runs in float64 whatever the run's dtype: it computes in Python floats.
-    """
-    from fastnn import recipes
-
-    overrides = {**_overrides(args), "backend": backend}
-    if backend == "python":
-        overrides["dtype"] = "float64"
-    net = recipes.make(args.recipe, **overrides)
-    stretch = BENCHMARK_STRETCH[backend] or len(x_train)
-    count = min(stretch, len(x_train))
-    seconds = net.fit(x_train[:count], y_train[:count], epochs=1).history["seconds"][0]
-    return seconds * len(x_train) / count, count / seconds, count, net.dtype
-
-
-def _print_bound(net, samples_per_second: float) -> None:
-    """The update-only bound of this machine, and the run as a fraction of it.
-
-    See :mod:`fastnn.calibration`: only per-sample SGD must pass over every weight
-    once per sample, so mini-batch runs get a line that says why there is no fraction.
-    """
-    from fastnn import config
-    from fastnn.calibration import update_only_bound
-    from fastnn.machine import cpu_description
-
-    if net.batch_size != 1 or net.optimizer != "sgd":
-        print(f"benchmark: no update-only bound: it bounds per-sample SGD, and this run "
-              f"trains in mini-batches of {net.batch_size} ({net.optimizer})", flush=True)
-        return
-    if config.DISABLE_JIT:
-        print("benchmark: no update-only bound: it times the compiled pass, and "
-              "NUMBA_DISABLE_JIT=1 is set", flush=True)
-        return
-    bound = update_only_bound(net.sizes, net.dtype)
-    print(f"benchmark: update-only bound on {cpu_description()}: "
-          f"{_format_rate(bound.samples_per_second)} samples/s (one W -= lr * outer(delta, x) "
-          f"pass per layer, plain compiled loop, best of {len(bound.rates)}); {net.backend} "
-          f"per-sample training ({config.vector_width_description()}) at "
-          f"{bound.fraction(samples_per_second):.2f} of it", flush=True)
-
-
-def _print_benchmark(args, net, history, x_train, y_train) -> None:
-    """The figures of ``--benchmark``: this run's, then the other backends' for comparison."""
-    n = len(x_train)
-    epoch_seconds = statistics.median(history.history["seconds"])
-    epochs = len(history.history["seconds"])
-    threads = f", {net.threads} thread(s)" if net.threads is not None else ""
-    print(f"benchmark: {args.recipe} {net.sizes}, batch_size={net.batch_size}, {net.dtype}"
-          f"{threads}, {n:,} images per epoch; engine time, JIT compilation excluded",
-          flush=True)
-    print(f"benchmark: {net.backend}: {epoch_seconds:.4g} s per epoch (median of {epochs} "
-          f"epoch(s)), {_format_rate(n / epoch_seconds)} samples/s, JIT compilation "
-          f"{net.compile_seconds_:.4g} s", flush=True)
-    _print_bound(net, n / epoch_seconds)
-    for backend in ("numba", "numpy", "python"):
-        if backend == net.backend:
-            continue
-        seconds, rate, count, dtype = _time_stretch(args, backend, x_train, y_train)
-        details = [f"scaled from {count:,} images" if count < n else f"all {count:,} images"]
-        if dtype != net.dtype:
-            details.append(dtype)
-        print(f"benchmark: {backend}: {seconds:.4g} s per epoch ({', '.join(details)}), "
-              f"{_format_rate(rate)} samples/s; speedup of {net.backend} over {backend}: "
-              f"{seconds / epoch_seconds:.4g}x", flush=True)

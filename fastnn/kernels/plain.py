@@ -43,9 +43,7 @@ def _plain_namespaces() -> dict:
 
     modules = [importlib.import_module(name) for name in LOOP_MODULES]
     scopes = {module.__name__: dict(vars(module)) for module in modules}
-    twins = {id(vector_width.vector_width_hint): vector_width.plain_vector_width_hint,
-             id(threads.atomic_load): threads._plain_atomic_load,
-             id(threads.atomic_increment): threads._plain_atomic_increment}
+    twins = {}
     for module in modules:
         scope = scopes[module.__name__]
         for value in vars(module).values():
@@ -56,6 +54,11 @@ def _plain_namespaces() -> dict:
                                           function.__defaults__, function.__closure__)
                 twin.__doc__ = function.__doc__
                 twins[id(value)] = twin
+    # what is compiled-only (or differs) has a plain twin of its own
+    twins.update({id(vector_width.vector_width_hint): vector_width.plain_vector_width_hint,
+                  id(threads.atomic_load): threads._plain_atomic_load,
+                  id(threads.atomic_increment): threads._plain_atomic_increment,
+                  id(threads.column): threads._plain_column})
     for scope in scopes.values():
         for name, value in scope.items():
             if id(value) in twins:

@@ -21,7 +21,13 @@ import numpy as np
 from fastnn import config
 from fastnn.jit import jit
 
-__all__ = ["barrier", "column_bounds", "new_barrier_state", "run_threads"]
+__all__ = ["barrier", "column", "column_bounds", "new_barrier_state", "run_threads"]
+
+
+def _plain_column(n):
+    """What :func:`column` is in plain Python: the int itself (NumPy 1 turns arithmetic
+    between a Python int and a uint64 into floats, which cannot index)."""
+    return int(n)
 
 
 def _plain_atomic_load(array, index):
@@ -36,6 +42,7 @@ def _plain_atomic_increment(array, index):
 
 if config.DISABLE_JIT:
     atomic_load, atomic_increment = _plain_atomic_load, _plain_atomic_increment
+    column = _plain_column
 else:
     from numba import types
     from numba.extending import intrinsic
@@ -58,6 +65,15 @@ else:
             return builder.atomic_rmw("add", builder.gep(data, [args[1]]), one,
                                       ordering="seq_cst")
         return types.int64(array, index), codegen
+
+
+if not config.DISABLE_JIT:
+    @jit(inline=True)
+    def column(n):
+        """A column index or bound as the loops take it: compiled, an unsigned integer,
+        which spares them the check for negative indices that would keep them from
+        vectorising; in plain Python, an int."""
+        return np.uint64(n)
 
 
 @jit(internal=True)

@@ -5,7 +5,8 @@ avoid old OpenBLAS bugs. That forces OpenBLAS onto an older kernel and slows Num
 "fastnn over NumPy" ratio measured under it flatters fastnn. A NumPy baseline therefore
 runs in a process of its own, started with :func:`numpy_environment`: without a forced
 kernel and with as many BLAS threads as fastnn uses; and every report names what the
-baseline ran on (:func:`blas_description`, from threadpoolctl).
+baseline ran on (:func:`blas_description`, from threadpoolctl). ``fastnn train
+--benchmark`` and the benchmark suites use these.
 """
 
 from __future__ import annotations

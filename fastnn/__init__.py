@@ -16,6 +16,7 @@ _LAZY = {
     "load_fashion_mnist": ("fastnn.datasets", "load_fashion_mnist"),
     "datasets": ("fastnn.datasets", None),
     "preprocessing": ("fastnn.preprocessing", None),
+    "images": ("fastnn.images", None),
     "Network": ("fastnn.network", "Network"),
     "TrainingDivergedError": ("fastnn.training", "TrainingDivergedError"),
     "InputScaleWarning": ("fastnn.inputs", "InputScaleWarning"),

@@ -115,14 +115,15 @@ def prepare_images(x, n_inputs, scaling, dtype):
     elif x.ndim == 1 and x.shape[0] == n_inputs:
         raise ValueError(
             f"x has shape {x.shape}: one sample of {n_inputs} values. Pass a batch of shape "
-            f"(n, {n_inputs}); for a single image use x[None, :] or x.reshape(1, -1)"
+            f"(n, {n_inputs}); for a single image use x[None] (shape (1, {n_inputs}))"
+        )
+    elif x.ndim == 2 and x.shape[1] != n_inputs and x.size == n_inputs:
+        raise ValueError(
+            f"x has shape {x.shape}: one image. Pass a batch of images: x[None] (shape "
+            f"{(1, *x.shape)})"
         )
     if x.ndim != 2 or x.shape[1] != n_inputs:
-        raise ValueError(
-            f"x has shape {x.shape}, but this network takes (n, {n_inputs}) rows "
-            f"(or (n, 28, 28) images, which it flattens); reshape with "
-            f"x.reshape(len(x), {n_inputs})"
-        )
+        raise ValueError(_shape_advice(x.shape, n_inputs))
     if x.dtype.kind in "biu":
         if x.size and (x.min() < 0 or x.max() > 255):
             raise ValueError(
@@ -147,6 +148,19 @@ def prepare_images(x, n_inputs, scaling, dtype):
             )
         return Inputs(np.ascontiguousarray(x))
     raise TypeError(f"x must hold numbers, got dtype {x.dtype}")
+
+
+def _shape_advice(shape, n_inputs) -> str:
+    """What to say of inputs of ``shape`` for a network of ``n_inputs`` inputs."""
+    message = (f"x has shape {shape}, but this network takes (n, {n_inputs}) rows (or (n, 28, "
+               f"28) images, which it flattens)")
+    size = int(np.prod(shape))
+    if len(shape) == 2 and n_inputs == 784 and min(shape) >= 28:
+        return (message + ". If it is one picture of a digit, fastnn.images.to_mnist(x) makes "
+                "an MNIST-style 28x28 digit of it: net.predict(fastnn.images.to_mnist(x)[None])")
+    if len(shape) >= 2 and size == shape[0] * n_inputs:
+        return message + f"; reshape with x.reshape(len(x), {n_inputs})"
+    return message
 
 
 def prepare_targets(y, n_classes, off, on, dtype):

@@ -324,7 +324,8 @@ class Network:
 
     # -- training ----------------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=None, validation_split=0.0, validation_data=None,
-            shuffle=None, verbose=0, callback=None, callback_every=None, initial_epoch=None):
+            shuffle=None, verbose=0, callback=None, callback_every=None, initial_epoch=None,
+            rotations=None):
         """Train for ``epochs`` passes over (x, y), with Keras's ``fit`` keywords.
 
         Parameters
@@ -360,6 +361,13 @@ class Network:
             (``len(net.history_)``, which fastnn keeps, also through save and load). Then
             ``epochs`` is the last epoch's number and ``epochs - initial_epoch`` epochs
             are trained. Without it, ``epochs`` more are trained.
+        rotations : sequence of float, optional
+            Angles in degrees, e.g. ``(10, -10)``: each sample is trained on, then on its
+            copy rotated by each angle in turn, each a sample of its own (as *Make Your
+            Own Neural Network* does; see :mod:`fastnn.augmentation`). The rotation is of
+            the scaled input, bilinear, the corners filled with what a blank pixel scales
+            to. An epoch then has ``len(x) * (1 + len(rotations))`` samples. Needs SciPy
+            (``pip install 'fastnn[images]'``).
 
         Returns
         -------
@@ -408,10 +416,21 @@ class Network:
         state = self._state
         state.batch_size = batch_size  # for this call only: the engines read it here
         try:
-            return run_fit(self, X, T, labels, epochs, validation, bool(shuffle), verbose,
-                           callback, callback_every)
+            return run_fit(self, ((X, T, labels), self._rotations(rotations, X)), epochs,
+                           validation, bool(shuffle), verbose, callback, callback_every)
         finally:
             state.batch_size = self.batch_size
+
+    def _rotations(self, rotations, X):
+        """The :class:`fastnn.augmentation.Rotations` of ``fit(rotations=...)``, or None."""
+        from fastnn.augmentation import Rotations, check_rotations
+
+        angles = check_rotations(rotations)
+        if not angles:
+            return None
+        blank = float(X.table(np.dtype(np.float64))[0]) if X.array.dtype == np.uint8 else (
+            (inputs.SCALINGS[self.input_scaling] or (0.0,))[0])
+        return Rotations(angles, self.sizes[0], blank, np.dtype(self.dtype))
 
     def _epochs_to_train(self, epochs, initial_epoch):
         """How many epochs a fit call trains, from its ``epochs`` and ``initial_epoch``."""
@@ -469,6 +488,48 @@ class Network:
         n = max(len(labels), 1)
         return {"loss": float(np.sum(losses) / n),
                 "accuracy": float(np.sum(np.argmax(Y, axis=1) == labels) / n)}
+
+    def backquery(self, label=None):
+        """What the network imagines a digit as: its outputs run backwards to its inputs.
+
+        The book's backquery (see :mod:`fastnn.backquery`): the target vector (the
+        network's ``target_on`` at the label and ``target_off`` elsewhere, 0.99 and 0.01
+        for Rashid; 0.99 and 0.01 too where those are 1 and 0, whose ``logit`` is
+        infinite), its ``logit``, times the transposed weights of the last layer, rescaled
+        into 0.01..0.99, ``logit`` of that, and so on down to the inputs. With biases, each
+        layer's are subtracted before the transposed product.
+
+        Parameters
+        ----------
+        label : int, optional
+            The class to imagine; all of them when None.
+
+        Returns
+        -------
+        (n_inputs,) float64, or (n_classes, n_inputs) for every label, in 0.01..0.99
+            For MNIST, ``.reshape(28, 28)`` shows it.
+
+        Raises
+        ------
+        ValueError
+            For a label out of range, or a layer whose activation has no inverse (relu,
+            softmax): the message names the layer.
+        """
+        from fastnn.backquery import backquery
+
+        n_classes = self.sizes[-1]
+        labels = range(n_classes) if label is None else [label]
+        for value in labels:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not (
+                    0 <= value < n_classes):
+                raise ValueError(f"label must be an integer from 0 to {n_classes - 1}, got "
+                                 f"{value!r}")
+        off, on = (0.01, 0.99) if self.target_off <= 0 or self.target_on >= 1 else (
+            self.target_off, self.target_on)
+        targets = np.full((len(labels), n_classes), off)
+        targets[np.arange(len(labels)), list(labels)] = on
+        images = backquery(self.weights, self.biases, self.activations, targets)
+        return images if label is None else images[0]
 
     def score(self, x, y):
         """Accuracy on (x, y): the fraction of samples whose prediction is their label."""

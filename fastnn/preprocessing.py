@@ -12,7 +12,7 @@ import numpy as np
 
 from .datasets.validation import as_labels
 
-__all__ = ["flatten", "scale", "one_hot", "train_validation_split"]
+__all__ = ["flatten", "scale", "one_hot", "train_validation_split", "rotate"]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -187,3 +187,48 @@ def train_validation_split(x, y, validation_size: int = 10000, seed=None, shuffl
     order = np.random.default_rng(seed).permutation(n)
     train, validation = order[:split], order[split:]
     return (x[train], y[train]), (x[validation], y[validation])
+
+
+def rotate(images, angle: float, fill: float = 0.0) -> np.ndarray:
+    """Rotate float images by ``angle`` degrees counter-clockwise about their centre.
+
+    Bilinear interpolation, the same shape out, and ``fill`` for the pixels that come from
+    outside the image: ``scipy.ndimage.rotate(image, angle, reshape=False, order=1,
+    mode="constant", cval=fill)``, which *Make Your Own Neural Network* rotates its
+    training images with (SciPy, from the ``images`` extra).
+
+    Parameters
+    ----------
+    images : array_like, (h, w) or (n, h, w)
+        Float images (scaled inputs, e.g. Rashid's 0.01..1.0).
+    angle : float
+        Degrees, counter-clockwise.
+    fill : float
+        The value of pixels from outside (what a 0 pixel scales to: 0.01 for Rashid).
+
+    Returns
+    -------
+    numpy.ndarray
+        The rotated images, of the input's shape and float dtype.
+    """
+    array = np.asarray(images)
+    if array.dtype.kind != "f":
+        raise ValueError(f"rotate: images must be floats (scale the pixels first, e.g. with "
+                         f"scale()), got {array.dtype}")
+    if array.ndim not in (2, 3):
+        raise ValueError(f"rotate: images must be (h, w) or (n, h, w), got shape {array.shape}")
+    if isinstance(angle, bool) or not isinstance(angle, numbers.Real) or not np.isfinite(angle):
+        raise ValueError(f"rotate: angle must be a finite number of degrees, got {angle!r}")
+    ndimage = _scipy_ndimage()
+    axes = (1, 0) if array.ndim == 2 else (2, 1)  # rows down, columns across, every image
+    return ndimage.rotate(array, float(angle), axes=axes, reshape=False, order=1,
+                          mode="constant", cval=float(fill))
+
+
+def _scipy_ndimage():
+    try:
+        from scipy import ndimage
+    except ImportError as error:
+        raise ImportError("rotating images needs SciPy, which is not installed: "
+                          "pip install 'fastnn[images]'") from error
+    return ndimage

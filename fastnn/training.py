@@ -90,19 +90,29 @@ def _diverged(net, epoch, seen, loss_sum):
     )
 
 
-def _train_epoch(net, X, T, labels, validation, shuffle, chunk, epoch, last_epoch, verbose,
-                 callback, snapshot):
+def _parts(X, T, labels, order, chunk, rotations):
+    """The engine's arguments for each chunk of ``order``, with the rotated copies."""
+    for start in range(0, len(order), chunk):
+        rows = order[start:start + chunk]
+        if rotations is None:
+            yield X, T, labels, rows
+        else:
+            yield rotations.expand(X, T, labels, rows)
+
+
+def _train_epoch(net, data, validation, shuffle, chunk, epoch, last_epoch, verbose, callback,
+                 snapshot):
     """One epoch, in chunks of ``chunk`` samples; returns its history record."""
+    (X, T, labels), rotations = data
     engine, state, n = net._engine, net._state, len(X)
     order = net.rng.permutation(n) if shuffle else np.arange(n, dtype=np.int64)
     loss_sum, correct, seen = 0.0, 0, 0
-    bar = _progress_bar(n, epoch, last_epoch, verbose)
+    bar = _progress_bar(n * (rotations.copies if rotations else 1), epoch, last_epoch, verbose)
     seconds = 0.0  # in the engine only: not the progress bar or the callback
     try:
-        for start in range(0, n, chunk):
+        for part in _parts(X, T, labels, order, chunk, rotations):
             chunk_start = time.perf_counter()
-            part_loss, part_correct, part_seen = engine.train(state, X, T, labels,
-                                                              order[start:start + chunk])
+            part_loss, part_correct, part_seen = engine.train(state, *part)
             seconds += time.perf_counter() - chunk_start
             loss_sum += part_loss
             correct += int(part_correct)
@@ -129,22 +139,28 @@ def _train_epoch(net, X, T, labels, validation, shuffle, chunk, epoch, last_epoc
     return record
 
 
-def run_fit(net, X, T, labels, epochs, validation, shuffle, verbose, callback, callback_every):
-    """Train ``net`` for ``epochs`` passes over prepared arrays; see :meth:`Network.fit`."""
+def run_fit(net, data, epochs, validation, shuffle, verbose, callback, callback_every):
+    """Train ``net`` for ``epochs`` passes over prepared arrays; see :meth:`Network.fit`.
+
+    ``data`` is ``((X, T, labels), rotations)``: the prepared inputs, targets and labels,
+    and a :class:`fastnn.augmentation.Rotations` or None.
+    """
     from fastnn.config import threads
 
+    (X, T, labels), rotations = data
     history = History()
     engine, state = net._engine, net._state
     chunk = _chunk_size(len(X), state.batch_size, callback_every)  # this call's batch size
     last_epoch = len(net.history_) + epochs
     with threads(net.threads if net.backend == "numba" else None):
-        net.compile_seconds_ += engine.compile(state, X, T, labels)
+        trained_on = X if rotations is None else rotations.empty(X.array.shape[1])
+        net.compile_seconds_ += engine.compile(state, trained_on, T, labels)
         for _ in range(epochs):
             epoch = len(net.history_) + 1
             snapshot = net._snapshot()
             try:
-                record = _train_epoch(net, X, T, labels, validation, shuffle, chunk, epoch,
-                                      last_epoch, verbose, callback, snapshot)
+                record = _train_epoch(net, data, validation, shuffle, chunk, epoch, last_epoch,
+                                      verbose, callback, snapshot)
             except BaseException:  # Ctrl-C, a callback's error: keep the finished epochs only
                 net._restore(snapshot)
                 raise

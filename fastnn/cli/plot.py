@@ -7,8 +7,9 @@
     fastnn plot confusion rashid.npz --out confusion.png --normalize true
     fastnn plot misclassified rashid.npz --out misclassified.png -n 25
     fastnn plot weights linear.npz --out weights.png --layer 0
+    fastnn plot backquery rashid.npz --out backquery.png
 
-Every picture is of the test set. This module also writes the figures of
+Every picture but backquery's is of the test set. This module also writes the figures of
 ``fastnn train --plots DIR`` (:func:`check_plot_dir`, :func:`write_training_plots`).
 matplotlib and NumPy are imported inside the functions only.
 """
@@ -72,11 +73,17 @@ def add_parser(subparsers) -> None:
                          help="the colour scale's bound (default: the largest |weight|)")
     weights.set_defaults(func=run_weights)
 
-    for kind in (confusion, wrong, weights):
+    imagined = kinds.add_parser("backquery", help="what a sigmoid network imagines each digit as",
+                                description="Run a saved sigmoid network backwards from each "
+                                            "label's target (Rashid's backquery) and draw the "
+                                            "ten input images it arrives at.")
+    imagined.set_defaults(func=run_backquery)
+
+    for kind in (confusion, wrong, weights, imagined):
         kind.add_argument("model", metavar="MODEL", help="a .npz network file written by fastnn")
-    for kind in (digits, confusion, wrong, weights):
+    for kind in (digits, confusion, wrong, weights, imagined):
         kind.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write")
-        if kind is not weights:
+        if kind not in (weights, imagined):
             add_source_options(kind)
 
 
@@ -172,6 +179,12 @@ def run_misclassified(args, net):
 @_draws
 def run_weights(args, net):
     plots.weights(net, layer=args.layer, vmax=args.vmax, path=args.out)
+
+
+@_draws
+def run_backquery(args, net):
+    plots.backquery(net, title=f"{args.model}: what it imagines each digit as (backquery)",
+                    path=args.out)
 
 
 def check_plot_dir(directory):

@@ -31,7 +31,8 @@ def add_parser(subparsers) -> None:
     )
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--recipe", help="linear, grokking, rashid, nielsen or keras")
-    what.add_argument("--preset", help="rashid-learning-rate, rashid-epochs or rashid-hidden "
+    what.add_argument("--preset", help="rashid-learning-rate, rashid-epochs, rashid-hidden or "
+                                       "rashid-rotations "
                                        "(the book's experiments; 5 repeats by default)")
     parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2",
                         help="a recipe keyword and its values, e.g. learning_rate=0.1,0.2 "

@@ -13,6 +13,7 @@ and the other two backends (:mod:`fastnn.cli.benchmark`).
 
 from __future__ import annotations
 
+import math
 import time
 
 from fastnn.cli.benchmark import BENCHMARK_STRETCH, overrides, print_benchmark
@@ -54,6 +55,10 @@ def add_parser(subparsers) -> None:
                         help="hold out the last fraction F of the training images (after "
                              "--limit, before shuffling) and report val_loss and "
                              "val_accuracy on them every epoch, as Keras's validation_split")
+    parser.add_argument("--rotations", type=float, metavar="DEG",
+                        help="also train on each image rotated by +DEG and then -DEG degrees, "
+                             "each a sample of its own, as Make Your Own Neural Network does "
+                             "(needs fastnn[images])")
     parser.add_argument("--eval-every", type=int, metavar="N",
                         help="print the test accuracy after every N training images")
     parser.add_argument("--save", metavar="PATH", help="write the trained network here (.npz)")
@@ -85,6 +90,16 @@ def _check_options(args):
         at_least(option, value)
     thread_count("--threads", args.threads)
     validation_fraction(args.validation_split)  # fit's own check, quoting the value
+    if args.rotations is not None and not (math.isfinite(args.rotations) and args.rotations > 0):
+        raise ValueError(f"--rotations must be an angle > 0 in degrees (10 trains on +10 and "
+                         f"-10), got {args.rotations:g}")
+    if args.rotations and args.benchmark:
+        raise ValueError("--rotations and --benchmark: the benchmark compares plain epochs over "
+                         "the training set; drop one")
+    if args.rotations:
+        from fastnn.preprocessing import _scipy_ndimage
+
+        _scipy_ndimage()  # SciPy is there, or the error names the extra
     if args.validation_split and args.benchmark:
         raise ValueError(f"--validation-split {args.validation_split:g} and --benchmark: the "
                          "benchmark times epochs over the whole training set; drop one")
@@ -134,9 +149,10 @@ def run(args) -> int:
     else:
         validation = {"validation_data": (x_test, y_test) if plot_dir else None}
     try:
+        rotations = (args.rotations, -args.rotations) if args.rotations else None
         history = net.fit(x_train, y_train, epochs=epochs, verbose=2 if args.quiet else 1,
                           callback=callback, callback_every=args.eval_every,
-                          **validation)
+                          rotations=rotations, **validation)
     except TrainingDivergedError as error:
         raise ValueError(f"{error}{' Nothing was saved.' if args.save else ''}") from error
     except KeyboardInterrupt:

@@ -16,7 +16,19 @@ import numbers
 from dataclasses import dataclass
 
 __all__ = ["Run", "check_grid", "check_epochs", "check_positive_int", "parameter_types",
-           "expand", "encode_params", "derive_seed"]
+           "expand", "encode_params", "derive_seed", "FIT_KEYS", "split_params"]
+
+#: Grid keys that are ``fit``'s, not the recipe's: ``rotations`` is an angle A in degrees,
+#: trained as ``fit(rotations=(A, -A))`` (0: none), the book's rotated copies.
+FIT_KEYS = {"rotations": float}
+
+
+def split_params(params):
+    """``(the recipe's keywords, fit's keywords)`` of a combination."""
+    recipe = {key: value for key, value in params.items() if key not in FIT_KEYS}
+    angle = params.get("rotations")
+    return recipe, ({"rotations": (angle, -angle)} if angle else {})
+
 
 #: Keys a grid may not hold, with the reason.
 RESERVED = {"seed": "each run's seed is derived from the sweep's seed=, the combination and "
@@ -111,7 +123,7 @@ def parameter_types(recipe):
             types[name] = list
         else:
             types[name] = type(default)
-    return types
+    return {**types, **FIT_KEYS}
 
 
 def _typed(recipe, key, value, kind):
@@ -175,9 +187,13 @@ def check_grid(recipe, grid):
         if len({encode_params(v) for v in values}) != len(values):
             raise ValueError(f"grid[{key!r}] lists a value twice: {values!r}")
         checked[key] = values
+    for angle in checked.get("rotations", []):
+        if not (0 <= angle < 360):
+            raise ValueError(f"grid['rotations'] takes angles in degrees from 0 (none) to 360, "
+                             f"got {angle!r}")
     for params in combinations(checked):
         try:
-            recipes.make(recipe, **params)
+            recipes.make(recipe, **split_params(params)[0])
         except (ValueError, TypeError) as exc:
             raise ValueError(f"recipe {recipe!r} refuses the grid's combination {params!r}: "
                              f"{exc}") from None

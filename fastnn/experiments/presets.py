@@ -2,8 +2,9 @@
 
 From ``shared/specs/networks.md``: Rashid's 784 -> H -> 10 sigmoid network on the full
 training set, tried at five learning rates, for 1 to 10 epochs, and with five hidden
-layer sizes. The book ran each point once; a preset runs it :data:`DEFAULT_REPEATS`
-times.
+layer sizes; and its last experiment, copies of the training images rotated by +-10
+degrees (``rotations`` is fit's, see :data:`fastnn.experiments.grid.FIT_KEYS`). The book
+ran each point once; a preset runs it :data:`DEFAULT_REPEATS` times.
 """
 
 from __future__ import annotations
@@ -77,6 +78,18 @@ PRESETS = {preset.name: preset for preset in (
         "rashid", {"hidden": [5, 10, 100, 200, 500], "learning_rate": [0.1]}, (5,),
         x="hidden", xscale="log",
         reference=_published({5: 0.7001, 10: 0.8998, 200: 0.9751, 500: 0.9762}),
+    ),
+    Preset(
+        "rashid-rotations",
+        "Rashid's 784-200-10 network, lr 0.01, with and without +-10 degree rotated copies",
+        "rashid", {"hidden": [200], "learning_rate": [0.01], "rotations": [0.0, 10.0]},
+        tuple(range(1, 11)), x="epoch", hue="rotations",
+        reference=[
+            {"x": 10, "hue": 10.0, "accuracy": 0.9781,
+             "label": "published, rotations=10 (2016)"},
+            {"x": 10, "hue": 10.0, "accuracy": 0.975,
+             "label": "published, rotations=10 (2024)"},
+        ],
     ),
 )}
 

@@ -132,7 +132,7 @@ def _warm_up(task, data):
     """
     from fastnn import config, recipes
     from fastnn.compilation import compile as compile_kernels
-    from fastnn.experiments.grid import encode_params
+    from fastnn.experiments.grid import encode_params, split_params
     from fastnn.training import TrainingDivergedError
 
     key = (task.recipe, encode_params(task.params))
@@ -140,7 +140,8 @@ def _warm_up(task, data):
         return
     (x_train, y_train), (x_test, _) = data
     start = time.perf_counter()
-    net = recipes.make(task.recipe, **task.params, seed=0)
+    params, fit_options = split_params(task.params)
+    net = recipes.make(task.recipe, **params, seed=0)
     # fastnn.compile fills Numba's cache: nothing to do without the JIT, its cache, or for
     # the python and numpy backends.
     cacheable = net.backend == "numba" and not config.DISABLE_JIT and config.CACHE
@@ -149,7 +150,7 @@ def _warm_up(task, data):
         _compiled.add((task.recipe, net.dtype))
     n = max(WARMUP_SAMPLES, 2 * net.batch_size)
     try:
-        net.fit(x_train[:n], y_train[:n], epochs=1)
+        net.fit(x_train[:n], y_train[:n], epochs=1, **fit_options)
     except TrainingDivergedError:
         pass  # the kernels ran, and so are compiled
     net.predict(x_test[:n])
@@ -204,6 +205,7 @@ def result_row(task, epoch, *, metrics=None, error=None):
 def _train(task, data):
     """Train the task's segment; returns its row and the network (at ``task.target``)."""
     from fastnn import recipes
+    from fastnn.experiments.grid import split_params
     from fastnn.persistence import from_bytes
 
     (x_train, y_train), (x_test, y_test) = data
@@ -211,11 +213,12 @@ def _train(task, data):
         if task.limit > len(x_train):
             raise ValueError(f"limit={task.limit} is more than the {len(x_train)} training images")
         x_train, y_train = x_train[:task.limit], y_train[:task.limit]
+    params, fit_options = split_params(task.params)
     if task.state is None:
-        net = recipes.make(task.recipe, **task.params, seed=task.seed)
+        net = recipes.make(task.recipe, **params, seed=task.seed)
     else:
         net = from_bytes(task.state)
-    net.fit(x_train, y_train, epochs=task.target, initial_epoch=task.trained)
+    net.fit(x_train, y_train, epochs=task.target, initial_epoch=task.trained, **fit_options)
     test = net.evaluate(x_test, y_test)
     last = net.history_[-1]
     return result_row(task, task.target, metrics={

@@ -7,7 +7,9 @@ below load their module on first use (PEP 562).
 
 - :mod:`fastnn.plots.images`: ``digits``, ``weights`` (grids of 28x28 pictures);
 - :mod:`fastnn.plots.evaluation`: ``confusion_matrix``, ``misclassified``, ``prediction``;
-- :mod:`fastnn.plots.curves`: ``history``, ``learning_curve``, ``LINEAR_BLOG_POINTS``.
+- :mod:`fastnn.plots.curves`: ``history``, ``learning_curve``, ``LINEAR_BLOG_POINTS``;
+- :mod:`fastnn.plots.own_digits`: ``own_digits`` (image files, what the network saw);
+- :mod:`fastnn.plots.backquery`: ``backquery`` (what a network imagines each digit as).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ _LAZY = {
     "confusion_matrix": "fastnn.plots.evaluation",
     "misclassified": "fastnn.plots.evaluation",
     "prediction": "fastnn.plots.evaluation",
+    "own_digits": "fastnn.plots.own_digits",
+    "backquery": "fastnn.plots.backquery",
     "history": "fastnn.plots.curves",
     "learning_curve": "fastnn.plots.curves",
     "LINEAR_BLOG_POINTS": "fastnn.plots.curves",

@@ -104,7 +104,7 @@ def test_usable_cpus_follow_the_affinity_mask():
 WITHOUT_THE_JIT = """
 import fastnn
 from fastnn import calibration
-from fastnn.cli.train import _print_bound
+from fastnn.cli.benchmark import _print_bound
 
 _print_bound(fastnn.recipes.linear(sizes=[6, 3]), 1000.0)
 try:

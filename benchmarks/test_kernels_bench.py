@@ -3,7 +3,8 @@
 Backends, one row each in a group named ``"<kernel> <size>"``:
 
 * ``python``: :mod:`fastnn.kernels.python` on Python lists (float64), where it is fastest;
-* ``numpy``: :mod:`fastnn.kernels.numpy` (BLAS for the products);
+* ``numpy``: :mod:`fastnn.kernels.numpy` (BLAS for the products, on one thread as the
+  loops, on the CPU's own OpenBLAS kernel: see ``conftest.py``);
 * ``numba``: :mod:`fastnn.kernels.numba`, the public functions with their validation;
 * ``numba-raw``: the compiled loops that :mod:`fastnn.kernels.numba` calls (those of
   :mod:`fastnn.kernels.tutorial`, and of :mod:`fastnn.kernels.fast.four_rows` for the
@@ -170,9 +171,13 @@ def assert_all_finite(values):
 )
 @pytest.mark.parametrize("kernel, shape", CASES)
 def test_kernel(benchmark, record_info, operands, kernel, shape, backend, dtype):
+    from threadpoolctl import threadpool_limits
+
     case = KERNELS_BY_NAME[kernel]
     function, args = kernel_call(case, shape, backend, dtype, operands)
-    function(*args)  # warm-up: Numba compiles (or loads its cache) here, untimed
-    record_info(f"{case.name} {size_label(shape)}", backend, dtype, shape, kernel=case.name)
-    result = benchmark(function, *args)
+    with threadpool_limits(limits=1, user_api="blas"):  # one thread, as the loops run
+        function(*args)  # warm-up: Numba compiles (or loads its cache) here, untimed
+        record_info(f"{case.name} {size_label(shape)}", backend, dtype, shape,
+                    kernel=case.name)
+        result = benchmark(function, *args)
     assert_all_finite([*args, result])

@@ -37,7 +37,6 @@ from benchmarks.ladder.rungs import EngineLoop, problem
 from benchmarks.measure import machine_line, progress
 from fastnn.jit import jit
 from fastnn.kernels.fast.fused_update import update_and_multiply_into
-from fastnn.kernels.fast.threads import column
 
 
 @jit
@@ -46,9 +45,9 @@ def fused_only_epoch(weights_t, inputs, deltas, learning_rate, outputs, rows, n_
     with the update of ``inputs[l]``, ``deltas[l]`` and the product with ``inputs[l]``."""
     for _ in range(n_samples):
         for layer in range(len(weights_t)):
-            n_out = column(len(outputs[layer]))
+            n_out = np.uint64(len(outputs[layer]))
             update_and_multiply_into(weights_t[layer], inputs[layer], deltas[layer],
-                                     learning_rate, inputs[layer], outputs[layer], column(0),
+                                     learning_rate, inputs[layer], outputs[layer], np.uint64(0),
                                      n_out, rows, len(inputs[layer]))
 
 

@@ -10,7 +10,7 @@ from fastnn.kernels import codes, mini_batch, per_sample, steps, tutorial
 from fastnn.kernels.bundles import (Blocks, InputRows, Layers, Pending, StoredLayers, Targets,
                                     Team, Updates, Work)
 from fastnn.kernels.fast.batch_blocks import BLOCK
-from fastnn.kernels.fast.threads import new_barrier_state
+from fastnn.kernels.fast.threads import column_bounds, new_barrier_state
 from fastnn.kernels.plain import plain
 
 STEPS = {"compiled": tutorial, "plain": plain(tutorial)}
@@ -63,8 +63,13 @@ def test_gradients_match_central_differences(backend, activations, loss):
             np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 
 
-def engine_arguments(sizes, X, T, labels, batch_size, optimizer, activation=codes.SIGMOID):
-    """Everything the engine's epoch loops take, for a small network with biases."""
+def engine_arguments(sizes, X, T, labels, batch_size, optimizer, activation=codes.SIGMOID,
+                     plain_python=False):
+    """Everything the engine's epoch loops take, for a small network with biases (column
+    bounds as ints for plain Python, as ``column_bounds`` makes them without the JIT)."""
+    bounds = column_bounds(sizes, 1)
+    if plain_python:
+        bounds = bounds.astype(np.int64)
     rng = np.random.default_rng(0)
     weights_t = tuple(rng.normal(0, 0.8, (n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     biases = tuple(rng.normal(0, 0.5, n) for n in sizes[1:])
@@ -72,14 +77,13 @@ def engine_arguments(sizes, X, T, labels, batch_size, optimizer, activation=code
                        codes.SQUARED_ERROR, codes.BACKPROP_GRADIENT)
     layer = lambda: tuple(np.zeros((BLOCK, n)) for n in sizes[1:])  # noqa: E731
     blocks = Blocks(np.zeros((BLOCK, sizes[0])), np.zeros((BLOCK, sizes[0]), dtype=np.int64),
-                    np.zeros(BLOCK, dtype=np.int64), layer(), layer(), layer(), layer())
+                    np.zeros(BLOCK, dtype=np.int64), layer(), layer(), layer(), layer(), bounds)
     data = (InputRows(X, False, np.zeros(1)), Targets(T, labels),
             np.random.default_rng(5).permutation(len(X)))
     if batch_size == 1:
         pending = Pending(tuple(np.zeros(n) for n in sizes[:-1]),
                           np.zeros((1, sizes[0]), dtype=np.int64),
                           np.arange(max(sizes[:-1]), dtype=np.int64))
-        bounds = np.array([[0, n] for n in sizes[1:]], dtype=np.uint64)
         team = Team((weights_t[0],), 0, 1, bounds, *new_barrier_state())
         return per_sample.train_epoch_per_sample, (net, 0.5, *data, blocks, pending, team)
     zeros = lambda arrays: tuple(np.zeros_like(a) for a in arrays)  # noqa: E731
@@ -107,7 +111,8 @@ def test_compiled_epoch_is_bitwise_the_same_loops_as_plain_python(optimizer, bat
     X, T, labels = epoch_arrays(sizes, zeros=zeros)
     results = []
     for run_plain in (False, True):
-        kernel, args = engine_arguments(sizes, X, T, labels, batch_size, optimizer)
+        kernel, args = engine_arguments(sizes, X, T, labels, batch_size, optimizer,
+                                        plain_python=run_plain)
         if run_plain:
             module = per_sample if batch_size == 1 else mini_batch
             kernel = getattr(plain(module), kernel.__name__)
@@ -147,7 +152,8 @@ def test_engine_backward_is_the_tutorials():
                           net.activations, False, net.loss, net.backprop)
     layer = lambda source: tuple(np.stack([np.zeros_like(v), v]) for v in source)  # noqa: E731
     blocks = Blocks(None, None, None, layer(work.pre), layer(work.act),
-                    tuple(np.zeros((2, n)) for n in (9, 4)), tuple(np.zeros((2, n)) for n in (9, 4)))
+                    tuple(np.zeros((2, n)) for n in (9, 4)), tuple(np.zeros((2, n)) for n in (9, 4)),
+                    None)
     steps.backward_into(stored, t, blocks, 1)
     for layer_delta, expected in zip(blocks.delta, work.delta):
         np.testing.assert_array_equal(layer_delta[1], expected)

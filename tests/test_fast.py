@@ -47,6 +47,12 @@ def assert_same_bits(got, expected, what=""):
     np.testing.assert_array_equal(got, expected, err_msg=what)
 
 
+def bounds(c0, c1):
+    """A column range as the loops take it, of ``threads.column_bounds``'s dtype."""
+    kind = threads.column_bounds([1, 1], 1).dtype.type
+    return kind(c0), kind(c1)
+
+
 def tutorial_product(W, x):
     out = np.empty(len(W), W.dtype)
     tutorial.vector_matrix_multiply_into(x, W, out)
@@ -124,11 +130,9 @@ def test_skipping_zero_inputs_changes_no_bit(dtype):
     for c0, c1 in [(0, 13), (4, 9)]:
         block = np.ascontiguousarray(WT[:, c0:c1])
         z = np.zeros(13, dtype)
-        zero_inputs.multiply_rows_into(block, x, rows, len(rows), z, threads.column(c0),
-                                       threads.column(c1))
+        zero_inputs.multiply_rows_into(block, x, rows, len(rows), z, *bounds(c0, c1))
         assert_same_bits(z[c0:c1], expected[c0:c1], f"columns {c0}..{c1}")
-    zero_inputs.update_rows(WT, x, rows, len(rows), delta, dtype(0.1), threads.column(0),
-                            threads.column(13))
+    zero_inputs.update_rows(WT, x, rows, len(rows), delta, dtype(0.1), *bounds(0, 13))
     tutorial.update_weights(W, delta, x, dtype(0.1))
     assert_same_bits(WT.T, W, "update")
     G, expected_G = np.zeros((23, 13), dtype), np.zeros((13, 23), dtype)
@@ -176,7 +180,7 @@ def test_merge_rows_is_the_sorted_union(compiled):
 # -- step 6: threads ---------------------------------------------------------------------
 def test_column_bounds_share_the_first_layer_in_multiples_of_16():
     bounds = threads.column_bounds([784, 200, 10], 3)
-    assert bounds.dtype == np.uint64
+    assert bounds.dtype == (np.int64 if config.DISABLE_JIT else np.uint64)
     assert bounds[0].tolist() == [0, 64, 128, 200] and bounds[1].tolist() == [0, 10, 10, 10]
     assert threads.column_bounds([784, 20, 10], 2)[0].tolist() == [0, 16, 20]
 

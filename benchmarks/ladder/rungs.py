@@ -27,7 +27,6 @@ from fastnn.jit import jit
 from fastnn.kernels import codes, per_sample, tutorial
 from fastnn.kernels.bundles import Layers, Work
 from fastnn.kernels.fast import four_rows, input_major
-from fastnn.kernels.fast.threads import column
 from fastnn.kernels.fast.zero_inputs import load_input_into, multiply_rows_into, update_rows
 from fastnn.kernels.plain import plain
 
@@ -144,21 +143,21 @@ def input_major_epoch(WT_ih, WT_ho, X, T, learning_rate, w, start, count, four):
 @jit
 def zero_inputs_epoch(WT_ih, WT_ho, X, T, learning_rate, w, start, count):
     """Rung 6: rung 5, with the first layer over the sample's nonzero inputs only."""
-    hidden = column(len(w.h))
-    outputs = column(len(w.o))
+    hidden = np.uint64(len(w.h))
+    outputs = np.uint64(len(w.o))
     for k in range(start, start + count):
         n = load_input_into(X[k], w.x, False, X[k], w.rows)
-        multiply_rows_into(WT_ih, w.x, w.rows, n, w.h, column(0), hidden)
+        multiply_rows_into(WT_ih, w.x, w.rows, n, w.h, np.uint64(0), hidden)
         tutorial.sigmoid_into(w.h, w.h)
-        multiply_rows_into(WT_ho, w.h, w.all_rows, len(w.h), w.o, column(0), outputs)
+        multiply_rows_into(WT_ho, w.h, w.all_rows, len(w.h), w.o, np.uint64(0), outputs)
         tutorial.sigmoid_into(w.o, w.o)
         output_error_into(w.o, T[k], w.e_o)
         four_rows.multiply_transposed_into(WT_ho, w.e_o, w.e_h)
         sigmoid_delta_into(w.e_o, w.o, w.d_o)
         sigmoid_delta_into(w.e_h, w.h, w.d_h)
-        update_rows(WT_ho, w.h, w.all_rows, len(w.h), w.d_o, learning_rate, column(0),
+        update_rows(WT_ho, w.h, w.all_rows, len(w.h), w.d_o, learning_rate, np.uint64(0),
                     outputs)
-        update_rows(WT_ih, w.x, w.rows, n, w.d_h, learning_rate, column(0), hidden)
+        update_rows(WT_ih, w.x, w.rows, n, w.d_h, learning_rate, np.uint64(0), hidden)
 
 
 class InputMajor:

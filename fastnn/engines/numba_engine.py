@@ -50,7 +50,7 @@ class NumbaEngine:
                 "blocks": Blocks(cache_aligned_zeros((rows, sizes[0]), dt),
                                  cache_aligned_zeros((rows, sizes[0]), np.int64),
                                  np.zeros(rows, dtype=np.int64), layer(), layer(), layer(),
-                                 layer()),
+                                 layer(), column_bounds(sizes, 1)),
                 "pending": Pending(tuple(np.zeros(n, dtype=dt) for n in sizes[:-1]),
                                    cache_aligned_zeros((n_threads, sizes[0]), np.int64),
                                    np.arange(max(sizes[:-1]), dtype=np.int64)),

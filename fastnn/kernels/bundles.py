@@ -87,6 +87,7 @@ class Blocks(NamedTuple):
     act: tuple
     error: tuple
     delta: tuple
+    columns: object  # (layers, 2): each layer's column range, as column_bounds gives it
 
 
 class Pending(NamedTuple):

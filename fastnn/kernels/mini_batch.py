@@ -15,7 +15,6 @@ from fastnn.kernels.codes import RMSPROP
 from fastnn.kernels.fast.batch_blocks import (accumulate_outer_block, mostly_zero,
                                               multiply_block_into)
 from fastnn.kernels.fast.fused_update import copy_into
-from fastnn.kernels.fast.threads import column
 from fastnn.kernels.fast.zero_inputs import (accumulate_outer_rows, load_input_into,
                                              multiply_rows_into)
 from fastnn.kernels.steps import backward_into, fill_zero, score_sample
@@ -39,11 +38,11 @@ def forward_block_into(net, blocks, count):
     for layer in range(len(net.weights_t)):
         if layer == 0:
             if mostly_zero(blocks.input_counts, count, len(net.weights_t[0])):
-                # unsigned bounds, as per-sample training passes them: one compilation
+                # the column range as per-sample training passes it: one compilation
                 for s in range(count):
                     multiply_rows_into(net.weights_t[0], blocks.x_block[s], blocks.input_rows[s],
-                                       blocks.input_counts[s], blocks.pre[0][s], column(0),
-                                       column(len(blocks.pre[0][s])))
+                                       blocks.input_counts[s], blocks.pre[0][s],
+                                       blocks.columns[0][0], blocks.columns[0][1])
             else:
                 multiply_block_into(net.weights_t[0], blocks.x_block, count, blocks.pre[0])
         else:

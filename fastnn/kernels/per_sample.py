@@ -15,7 +15,7 @@ from fastnn.jit import jit
 from fastnn.kernels.fast.fused_update import (activate_columns_into, copy_into,
                                               flush_pending_layer, keep_inputs,
                                               pending_sample_layer)
-from fastnn.kernels.fast.threads import barrier, column
+from fastnn.kernels.fast.threads import barrier
 from fastnn.kernels.fast.zero_inputs import load_input_into, multiply_rows_into
 from fastnn.kernels.steps import backward_into, fill_zero, score_sample
 
@@ -62,8 +62,8 @@ def train_epoch_per_sample(net, learning_rate, inputs, targets, order, blocks, p
     first_layer = team.first_layer_blocks[thread]
     pending_input, delta = pending.pending_input, blocks.delta
     input_rows, input_counts = blocks.input_rows, blocks.input_counts
-    c0 = column(bounds[0][thread])
-    c1 = column(bounds[0][thread + 1])
+    c0 = bounds[0][thread]
+    c1 = bounds[0][thread + 1]
     generation = 0
     if thread == 0:  # nothing is pending yet: a zero update
         for layer in range(last + 1):
@@ -89,8 +89,7 @@ def train_epoch_per_sample(net, learning_rate, inputs, targets, order, blocks, p
                 n_hidden = len(pending_input[layer])
                 pending_sample_layer(net.weights_t[layer], net, learning_rate, pending_input,
                                      delta, blocks.act[layer - 1][0], blocks.pre, blocks.act,
-                                     layer, column(bounds[layer][0]),
-                                     column(bounds[layer][n_threads]),
+                                     layer, bounds[layer][0], bounds[layer][n_threads],
                                      pending.all_rows, n_hidden, pending.all_rows, n_hidden,
                                      pending.union_rows[thread])
             t = targets.T[sample]
@@ -113,8 +112,7 @@ def train_epoch_per_sample(net, learning_rate, inputs, targets, order, blocks, p
         if thread == 0:
             for layer in range(1, last + 1):
                 flush_pending_layer(net.weights_t[layer], net, learning_rate, pending_input,
-                                    delta, layer, column(bounds[layer][0]),
-                                    column(bounds[layer][n_threads]),
+                                    delta, layer, bounds[layer][0], bounds[layer][n_threads],
                                     pending.all_rows, len(pending_input[layer]))
     return loss_sum, correct, seen
 
@@ -125,18 +123,18 @@ def predict_per_sample_into(net, inputs, blocks, all_rows, out):
 
     The outputs of :func:`fastnn.kernels.mini_batch.predict_into`, with the loops that
     per-sample training compiles anyway (:func:`multiply_rows_into` over the sample's
-    nonzero inputs, then over every row of each hidden layer, ``all_rows``), so that a
-    network trained per sample compiles little more than this loop to predict.
+    nonzero inputs, then over every row of each hidden layer, ``all_rows``, on the column
+    ranges ``blocks.columns``, unsigned as training's), so that a network trained per
+    sample compiles little more than this loop to predict.
     """
     last = len(net.weights_t) - 1
     x = blocks.x_block[0]
     rows = blocks.input_rows[0]
-    start = column(0)  # unsigned bounds, as per-sample training passes them
     for k in range(len(inputs.X)):
         n_nonzero = load_input_into(inputs.X[k], x, inputs.use_table, inputs.table, rows)
         for layer in range(last + 1):
             z = blocks.pre[layer][0]
-            stop = column(len(z))
+            start, stop = blocks.columns[layer][0], blocks.columns[layer][1]
             if layer == 0:
                 multiply_rows_into(net.weights_t[0], x, rows, n_nonzero, z, start, stop)
             else:

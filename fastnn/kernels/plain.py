@@ -4,8 +4,8 @@ Every loop is compiled by :func:`fastnn.jit.jit`, which keeps the Python functio
 ``.py_func``. But a ``py_func`` still calls the *compiled* loops it names. :func:`plain`
 rebuilds every function of fastnn's loop modules with globals in which each loop it
 calls is the plain version too, so that nothing reached from it runs compiled code. The
-compiled-only parts have plain twins: the vector-width hint does nothing, and the
-threads' atomics are ordinary reads and writes (plain Python runs one thread).
+compiled-only parts have plain twins: the vector-width hint does nothing, and the threads'
+atomics are ordinary reads and writes (plain Python runs one thread).
 """
 
 from __future__ import annotations
@@ -57,8 +57,7 @@ def _plain_namespaces() -> dict:
     # what is compiled-only (or differs) has a plain twin of its own
     twins.update({id(vector_width.vector_width_hint): vector_width.plain_vector_width_hint,
                   id(threads.atomic_load): threads._plain_atomic_load,
-                  id(threads.atomic_increment): threads._plain_atomic_increment,
-                  id(threads.column): threads._plain_column})
+                  id(threads.atomic_increment): threads._plain_atomic_increment})
     for scope in scopes.values():
         for name, value in scope.items():
             if id(value) in twins:

@@ -21,13 +21,7 @@ import numpy as np
 from fastnn import config
 from fastnn.jit import jit
 
-__all__ = ["barrier", "column", "column_bounds", "new_barrier_state", "run_threads"]
-
-
-def _plain_column(n):
-    """What :func:`column` is in plain Python: the int itself (NumPy 1 turns arithmetic
-    between a Python int and a uint64 into floats, which cannot index)."""
-    return int(n)
+__all__ = ["barrier", "column_bounds", "new_barrier_state", "run_threads"]
 
 
 def _plain_atomic_load(array, index):
@@ -42,7 +36,6 @@ def _plain_atomic_increment(array, index):
 
 if config.DISABLE_JIT:
     atomic_load, atomic_increment = _plain_atomic_load, _plain_atomic_increment
-    column = _plain_column
 else:
     from numba import types
     from numba.extending import intrinsic
@@ -65,15 +58,6 @@ else:
             return builder.atomic_rmw("add", builder.gep(data, [args[1]]), one,
                                       ordering="seq_cst")
         return types.int64(array, index), codegen
-
-
-if not config.DISABLE_JIT:
-    @jit(inline=True)
-    def column(n):
-        """A column index or bound as the loops take it: compiled, an unsigned integer,
-        which spares them the check for negative indices that would keep them from
-        vectorising; in plain Python, an int."""
-        return np.uint64(n)
 
 
 @jit(internal=True)
@@ -100,10 +84,12 @@ def column_bounds(sizes, n_threads, multiple=16):
 
     Returns a (layers, n_threads + 1) uint64 array; the inner bounds of row 0 are
     multiples of ``multiple``; the other rows run from 0 to the layer's size. Unsigned
-    bounds spare the loops the check for negative indices, which would keep them from
-    vectorising.
+    bounds spare the compiled loops the check for negative indices, which would keep them
+    from vectorising. As plain Python (``NUMBA_DISABLE_JIT=1``) they are int64: NumPy 1
+    turns arithmetic between a Python int and a uint64 into floats, which cannot index.
     """
-    bounds = np.zeros((len(sizes) - 1, n_threads + 1), dtype=np.uint64)
+    dtype = np.int64 if config.DISABLE_JIT else np.uint64
+    bounds = np.zeros((len(sizes) - 1, n_threads + 1), dtype=dtype)
     for layer, n_columns in enumerate(sizes[1:]):
         bounds[layer, 1:] = n_columns
     n_columns = sizes[1]

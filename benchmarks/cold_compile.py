@@ -8,8 +8,9 @@ Usage::
 
 Each run is a fresh ``python -m fastnn train ... --quiet --save PATH`` process with
 ``PYTHONPATH`` set to one checkout and ``NUMBA_CACHE_DIR`` set to a new, empty directory,
-so that everything it runs is compiled. The two checkouts alternate (baseline first, then
-this one, ``--pairs`` times), so that a change in the machine's load hits both alike.
+so that everything it runs is compiled. The two checkouts alternate, ``--pairs`` times, each
+pair in the other order than the one before (:func:`benchmarks.processes.pair_order`),
+so that a change in the machine's load hits both alike.
 The figure is the process's wall time, from start to exit: what a user waits for.
 
 Prints the CPU, each run's seconds, the median and range per checkout, the ratio of the
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.measure import machine_line, progress
-from benchmarks.processes import REPO_ROOT
+from benchmarks.processes import REPO_ROOT, pair_order
 
 
 def run_train(checkout: Path, train_args: list[str], workdir: Path, label: str) -> tuple:
@@ -81,7 +82,8 @@ def main(argv=None) -> int:
     weights = []
     with tempfile.TemporaryDirectory(prefix="cold-compile-") as root:
         for pair in range(args.pairs):
-            for name, checkout in checkouts.items():
+            for name in pair_order(checkouts, pair):
+                checkout = checkouts[name]
                 progress(f"pair {pair + 1}/{args.pairs}: {name}")
                 s, c, w = run_train(checkout, train_args, Path(root), f"{name}-{pair}")
                 seconds[name].append(s)
@@ -91,7 +93,7 @@ def main(argv=None) -> int:
     print(f"## First `fastnn train {' '.join(train_args)}` on an empty Numba cache\n")
     print(f"{machine_line()}; Python {sys.version.split()[0]}\n")
     print(f"baseline {checkouts['baseline']} against this checkout {REPO_ROOT}, "
-          f"{args.pairs} alternating pairs of fresh processes. Wall: the process's seconds "
+          f"{args.pairs} alternating pairs of fresh processes (A B, B A, ...). Wall: the process's seconds "
           "from start to exit; CPU: its user + system seconds, which another process's "
           "load on the machine changes less.\n")
     print("| checkout | wall s, median | min-max | CPU s, median | min-max |\n|---|---|---|---|---|")

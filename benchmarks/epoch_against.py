@@ -6,7 +6,8 @@ Usage::
         [--pairs 4] [--network rashid-200] [--dtype float64]
 
 Each checkout gets its own Numba cache directory, filled by a first untimed process;
-then the checkouts alternate, ``--pairs`` times, each process training one epoch of the
+then the checkouts alternate, ``--pairs`` pairs, each in the other order than the one
+before (:func:`benchmarks.processes.pair_order`), each process training one epoch of the
 network (``benchmarks.epochs.make_network``, seeded, 1 thread) on the 60,000 MNIST
 images after a warm-up, as ``test_epochs_bench.py`` does. Prints samples/s per
 checkout (median, best, all) and the ratios of the medians and of the bests: whether a
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from benchmarks.epochs import NETWORKS
 from benchmarks.measure import machine_line, progress
-from benchmarks.processes import REPO_ROOT
+from benchmarks.processes import REPO_ROOT, pair_order
 
 SCRIPT = """
 import json
@@ -70,11 +71,11 @@ def main(argv=None) -> int:
             progress(f"filling the cache of {name}")
             run(name)
         for pair in range(args.pairs):
-            for name in checkouts:
+            for name in pair_order(checkouts, pair):
                 progress(f"pair {pair + 1}/{args.pairs}: {name}")
                 rates[name].append(run(name))
     print(f"## One {args.network} {args.dtype} epoch (1 thread), samples/s\n")
-    print(f"{machine_line()}; {args.pairs} alternating pairs of fresh processes\n")
+    print(f"{machine_line()}; {args.pairs} alternating pairs of fresh processes (A B, B A, ...)\n")
     print("| checkout | median | best | all |\n|---|---|---|---|")
     for name, values in rates.items():
         print(f"| {name} | **{statistics.median(values):,.0f}** | {max(values):,.0f} | "

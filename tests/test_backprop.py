@@ -154,6 +154,6 @@ def test_engine_backward_is_the_tutorials():
     blocks = Blocks(None, None, None, layer(work.pre), layer(work.act),
                     tuple(np.zeros((2, n)) for n in (9, 4)), tuple(np.zeros((2, n)) for n in (9, 4)),
                     None)
-    steps.backward_into(stored, t, blocks, 1)
+    steps.backward_into(stored, t, blocks.pre, blocks.act, blocks.error, blocks.delta, 1)
     for layer_delta, expected in zip(blocks.delta, work.delta):
         np.testing.assert_array_equal(layer_delta[1], expected)

@@ -1,7 +1,11 @@
 """The named tuples that carry the loops' arrays, instead of dozens of parameters.
 
 Numba compiles a named tuple as a struct of its fields, so ``net.weights[layer]`` in a
-compiled loop costs what a separate argument would. The tutorial's steps
+compiled loop costs what a separate argument would. A call between compiled functions,
+though, copies every field of a bundle it passes; the steps that run once per sample
+(:func:`~fastnn.kernels.steps.backward_into`,
+:func:`~fastnn.kernels.fast.fused_update.pending_sample_layer`) therefore take the few
+fields they use. The tutorial's steps
 (:mod:`fastnn.kernels.tutorial`) take :class:`Layers`, :class:`Work` and
 :class:`Optimizer`; the engine's epoch loops (:mod:`fastnn.kernels.per_sample`,
 :mod:`fastnn.kernels.mini_batch`) take the others. Fields hold NumPy arrays when the

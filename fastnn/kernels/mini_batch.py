@@ -145,7 +145,8 @@ def train_epoch_batches(net, updates, inputs, targets, order, blocks):
                                                       targets.labels[sample], net.loss)
                 loss_sum += sample_loss_value
                 correct += hit
-                backward_into(net, targets.T[sample], blocks, s)
+                backward_into(net, targets.T[sample], blocks.pre, blocks.act, blocks.error,
+                              blocks.delta, s)
             accumulate_gradients(net, updates, blocks, count)
             k += count
         apply_gradients(net, updates, stop - start)

@@ -79,17 +79,18 @@ def train_epoch_per_sample(net, learning_rate, inputs, targets, order, blocks, p
         sample = order[k]
         n_nonzero = load_input_into(inputs.X[sample], x, inputs.use_table, inputs.table,
                                     input_rows[thread])
-        pending_sample_layer(first_layer, net, learning_rate, pending_input, delta, x,
-                             blocks.pre, blocks.act, 0, c0, c1, input_rows[n_threads],
-                             input_counts[n_threads], input_rows[thread], n_nonzero,
-                             pending.union_rows[thread])
+        pending_sample_layer(first_layer, net.biases, net.activations, net.use_bias,
+                             learning_rate, pending_input, delta, x, blocks.pre, blocks.act, 0,
+                             c0, c1, input_rows[n_threads], input_counts[n_threads],
+                             input_rows[thread], n_nonzero, pending.union_rows[thread])
         generation = barrier(team.sync, generation, n_threads)
         if thread == 0:
             for layer in range(1, last + 1):
                 n_hidden = len(pending_input[layer])
-                pending_sample_layer(net.weights_t[layer], net, learning_rate, pending_input,
-                                     delta, blocks.act[layer - 1][0], blocks.pre, blocks.act,
-                                     layer, bounds[layer][0], bounds[layer][n_threads],
+                pending_sample_layer(net.weights_t[layer], net.biases, net.activations,
+                                     net.use_bias, learning_rate, pending_input, delta,
+                                     blocks.act[layer - 1][0], blocks.pre, blocks.act, layer,
+                                     bounds[layer][0], bounds[layer][n_threads],
                                      pending.all_rows, n_hidden, pending.all_rows, n_hidden,
                                      pending.union_rows[thread])
             t = targets.T[sample]
@@ -97,7 +98,7 @@ def train_epoch_per_sample(net, learning_rate, inputs, targets, order, blocks, p
                                                   net.loss)
             loss_sum += sample_loss_value
             correct += hit
-            backward_into(net, t, blocks, 0)
+            backward_into(net, t, blocks.pre, blocks.act, blocks.error, blocks.delta, 0)
             keep_inputs(x, blocks.act, pending_input, input_rows, input_counts, 0, n_nonzero,
                         n_threads)
             if not loss_sum < math.inf:
@@ -107,12 +108,13 @@ def train_epoch_per_sample(net, learning_rate, inputs, targets, order, blocks, p
         if team.stop[0] != 0:
             break
     if seen > 0:
-        flush_pending_layer(first_layer, net, learning_rate, pending_input, delta, 0, c0, c1,
-                            input_rows[n_threads], input_counts[n_threads])
+        flush_pending_layer(first_layer, net.biases, net.use_bias, learning_rate, pending_input,
+                            delta, 0, c0, c1, input_rows[n_threads], input_counts[n_threads])
         if thread == 0:
             for layer in range(1, last + 1):
-                flush_pending_layer(net.weights_t[layer], net, learning_rate, pending_input,
-                                    delta, layer, bounds[layer][0], bounds[layer][n_threads],
+                flush_pending_layer(net.weights_t[layer], net.biases, net.use_bias,
+                                    learning_rate, pending_input, delta, layer,
+                                    bounds[layer][0], bounds[layer][n_threads],
                                     pending.all_rows, len(pending_input[layer]))
     return loss_sum, correct, seen
 

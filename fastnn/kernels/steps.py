@@ -22,31 +22,33 @@ def fill_zero(v):
 
 
 @jit
-def backward_into(net, t, blocks, s):
-    """Sample s's backward pass: ``blocks.delta[l][s]`` = dLoss/d(pre-activation of l).
+def backward_into(net, t, pre, act, error, delta, s):
+    """Sample s's backward pass: ``delta[l][s]`` = dLoss/d(pre-activation of l).
 
-    ``net`` is a :class:`~fastnn.kernels.bundles.StoredLayers`. The output error is
+    ``net`` is a :class:`~fastnn.kernels.bundles.StoredLayers`; ``pre``, ``act``,
+    ``error`` and ``delta`` are the per-layer buffers of a
+    :class:`~fastnn.kernels.bundles.Blocks`, row s for the sample (passed apart, not as
+    the bundle: each compiled call copies its arguments, and this one runs once per
+    sample). The output error is
     ``y - t``; with cross-entropy over a softmax output the output delta is that error
     itself, otherwise it is multiplied by the activation's slope. What travels back
     through ``W.T`` is the delta (``BACKPROP_GRADIENT``) or the error
     (``BACKPROP_ERROR``, Rashid's ``e_h = W_ho.T e_o``). The weights are only read.
     """
     last = len(net.weights_t) - 1
-    y = blocks.act[last][s]
-    e = blocks.error[last][s]
+    y = act[last][s]
+    e = error[last][s]
     for j in range(len(y)):
         e[j] = y[j] - t[j]
     if net.loss == CROSS_ENTROPY:
-        copy_into(e, blocks.delta[last][s])
+        copy_into(e, delta[last][s])
     else:
-        times_derivative_into(e, blocks.pre[last][s], y, net.activations[last],
-                              blocks.delta[last][s])
+        times_derivative_into(e, pre[last][s], y, net.activations[last], delta[last][s])
     for layer in range(last, 0, -1):
-        sent = blocks.error[layer][s] if net.backprop == BACKPROP_ERROR else blocks.delta[layer][s]
-        multiply_transposed_into(net.weights_t[layer], sent, blocks.error[layer - 1][s])
-        times_derivative_into(blocks.error[layer - 1][s], blocks.pre[layer - 1][s],
-                              blocks.act[layer - 1][s], net.activations[layer - 1],
-                              blocks.delta[layer - 1][s])
+        sent = error[layer][s] if net.backprop == BACKPROP_ERROR else delta[layer][s]
+        multiply_transposed_into(net.weights_t[layer], sent, error[layer - 1][s])
+        times_derivative_into(error[layer - 1][s], pre[layer - 1][s], act[layer - 1][s],
+                              net.activations[layer - 1], delta[layer - 1][s])
 
 
 @jit(internal=True)

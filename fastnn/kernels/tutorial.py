@@ -10,10 +10,9 @@ same operations in the same order, faster: ``tests/test_fast.py`` checks their b
 
 Compiled float32 stays float32 because a sum starts from its first product (Numba would
 add float32 products to a float64 ``0.0``) and nothing allocates (``out`` buffers).
-Loops that only compiled code calls are ``jit(internal=True)`` (no wrapper for Python
-calls; plain Python calls them all). The steps take their arrays bundled: ``net`` a :class:`~fastnn.kernels.bundles.Layers`,
-``work`` a :class:`~fastnn.kernels.bundles.Work`, ``opt`` an
-:class:`~fastnn.kernels.bundles.Optimizer`.
+Loops that only compiled code calls are ``jit(internal=True)``. The steps take their
+arrays bundled (:mod:`fastnn.kernels.bundles`): ``net`` a ``Layers``, ``work`` a
+``Work``, ``opt`` an ``Optimizer``.
 """
 
 from __future__ import annotations
@@ -157,12 +156,14 @@ def activate_into(z, out, activation):
 def times_derivative_into(error, z, y, activation, out):
     """``out = error * f'(z)`` for the activation f with output ``y = f(z)``; sigmoid as
     the tutorials write it, ``error * y * (1 - y)``."""
-    for j in range(len(out)):
-        if activation == SIGMOID:
+    if activation == SIGMOID:
+        for j in range(len(out)):
             out[j] = error[j] * y[j] * (1.0 - y[j])
-        elif activation == RELU:
+    elif activation == RELU:
+        for j in range(len(out)):
             out[j] = error[j] if z[j] > 0 else 0.0
-        else:
+    else:
+        for j in range(len(out)):
             out[j] = error[j]
 
 
@@ -170,13 +171,14 @@ def times_derivative_into(error, z, y, activation, out):
 def sample_loss(y, t, loss):
     """Half the squared error ``0.5 * sum((y - t)**2)``, or cross-entropy ``-sum(t log y)``."""
     total = 0.0
-    for j in range(len(y)):
-        if loss == CROSS_ENTROPY:
+    if loss == CROSS_ENTROPY:
+        for j in range(len(y)):
             if t[j] != 0:
                 total -= t[j] * math.log(1e-300 if y[j] < 1e-300 else y[j])
-        else:
-            total += (y[j] - t[j]) * (y[j] - t[j])
-    return total if loss == CROSS_ENTROPY else 0.5 * total
+        return total
+    for j in range(len(y)):
+        total += (y[j] - t[j]) * (y[j] - t[j])
+    return 0.5 * total
 
 
 @jit(internal=True)

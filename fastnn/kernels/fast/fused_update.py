@@ -125,13 +125,16 @@ def activate_columns_into(z, out, activation, c0, c1):
 
 
 @jit(internal=True)
-def pending_sample_layer(WT, net, learning_rate, pending_input, delta, layer_input, pre, act,
-                         layer, c0, c1, pending_rows, n_pending, rows, n_rows, union_rows):
+def pending_sample_layer(WT, biases, activations, use_bias, learning_rate, pending_input, delta,
+                         layer_input, pre, act, layer, c0, c1, pending_rows, n_pending, rows,
+                         n_rows, union_rows):
     """Layer ``layer`` of one sample's forward pass, on columns c0..c1, into row 0.
 
-    WT holds the layer's columns c0..c1 (see :func:`update_and_multiply_into`); ``net``
-    is the network's :class:`~fastnn.kernels.bundles.StoredLayers`. The previous
-    sample's update of this layer (its input ``pending_input[layer]``, nonzero on
+    WT holds the layer's columns c0..c1 (see :func:`update_and_multiply_into`);
+    ``biases``, ``activations`` and ``use_bias`` are those of the network's
+    :class:`~fastnn.kernels.bundles.StoredLayers` (passed apart: a compiled call copies
+    every array of a bundle it is given, and this one runs per sample and layer). The
+    previous sample's update of this layer (its input ``pending_input[layer]``, nonzero on
     ``pending_rows[0:n_pending]``, and delta ``delta[layer][0]``) is applied on the way;
     ``layer_input`` is nonzero on ``rows[0:n_rows]`` (all rows, ascending, when the count
     is the input size).
@@ -158,24 +161,24 @@ def pending_sample_layer(WT, net, learning_rate, pending_input, delta, layer_inp
         n_union = merge_rows(pending_rows, n_pending, rows, n_rows, union_rows)
         update_and_multiply_into(WT, pending_input[layer], delta[layer][0], learning_rate,
                                  layer_input, z, c0, c1, union_rows, n_union)
-    if net.use_bias:
-        b = net.biases[layer]
+    if use_bias:
+        b = biases[layer]
         d = delta[layer][0]
         for c in range(c0, c1):
             b[c] -= learning_rate * d[c]
             z[c] += b[c]
-    activate_columns_into(z, act[layer][0], net.activations[layer], c0, c1)
+    activate_columns_into(z, act[layer][0], activations[layer], c0, c1)
 
 
 @jit(internal=True)
-def flush_pending_layer(WT, net, learning_rate, pending_input, delta, layer, c0, c1,
+def flush_pending_layer(WT, biases, use_bias, learning_rate, pending_input, delta, layer, c0, c1,
                         pending_rows, n_pending):
     """Apply the pending update of layer ``layer`` on columns c0..c1 (held by WT), on
     the rows ``pending_rows[0:n_pending]``."""
     update_rows(WT, pending_input[layer], pending_rows, n_pending, delta[layer][0],
                 learning_rate, c0, c1)
-    if net.use_bias:
-        b = net.biases[layer]
+    if use_bias:
+        b = biases[layer]
         d = delta[layer][0]
         for c in range(c0, c1):
             b[c] -= learning_rate * d[c]

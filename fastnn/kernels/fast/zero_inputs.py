@@ -69,7 +69,11 @@ def multiply_rows_into(WT, x, rows, n_rows, z, c0, c1):
         r1 = rows[k + 1]
         r2 = rows[k + 2]
         r3 = rows[k + 3]
-        add_four_rows_into(z, x[r0], WT[r0], x[r1], WT[r1], x[r2], WT[r2], x[r3], WT[r3], c0, c1)
+        a0 = x[r0]
+        a1 = x[r1]
+        a2 = x[r2]
+        a3 = x[r3]
+        add_four_rows_into(z, a0, WT[r0], a1, WT[r1], a2, WT[r2], a3, WT[r3], c0, c1)
         k += 4
     while k < n_rows:
         r = rows[k]

@@ -168,6 +168,8 @@ def test_test_images_through_png_and_jpeg_files_keep_their_accuracy(mnist, rashi
         read.append(read_digit(path))
     original = rashid_200.score(x_test[:n], y_test[:n])
     round_trip = rashid_200.score(np.stack(read), y_test[:n])
+    print(f"\nread back from PNG/JPEG: accuracy {round_trip:.4f}, on the original images "
+          f"{original:.4f} ({n} test images)")
     assert abs(round_trip - original) <= 0.02, (original, round_trip)
     centres = np.array([center_of_mass(digit) for digit in read])
     np.testing.assert_allclose(centres.mean(axis=0), (14, 14), atol=0.1)

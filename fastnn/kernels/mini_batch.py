@@ -21,15 +21,6 @@ from fastnn.kernels.steps import backward_into, fill_zero, score_sample
 from fastnn.kernels.tutorial import activate_into, rmsprop_step, sgd_step
 
 
-@jit(internal=True)
-def load_block(inputs, order, k, count, blocks):
-    """Load samples ``order[k:k + count]`` into rows 0..count-1 of the block."""
-    for s in range(count):
-        blocks.input_counts[s] = load_input_into(inputs.X[order[k + s]], blocks.x_block[s],
-                                                 inputs.use_table, inputs.table,
-                                                 blocks.input_rows[s])
-
-
 @jit
 def forward_block_into(net, blocks, count):
     """The forward pass of the block's samples 0..count-1, into rows 0..count-1 of
@@ -137,7 +128,10 @@ def train_epoch_batches(net, updates, inputs, targets, order, blocks):
         k = start
         while k < stop:
             count = block if block < stop - k else stop - k
-            load_block(inputs, order, k, count, blocks)
+            for s in range(count):
+                blocks.input_counts[s] = load_input_into(inputs.X[order[k + s]],
+                                                         blocks.x_block[s], inputs.use_table,
+                                                         inputs.table, blocks.input_rows[s])
             forward_block_into(net, blocks, count)
             for s in range(count):
                 sample = order[k + s]

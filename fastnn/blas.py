@@ -32,12 +32,23 @@ def numpy_environment(threads: int, base=None) -> dict:
 
 
 def blas_info() -> list:
-    """threadpoolctl's description of each BLAS this process has loaded (NumPy's among
-    them): dicts with ``internal_api``, ``version``, ``architecture``, ``num_threads``."""
-    import numpy  # noqa: F401  (loads NumPy's BLAS)
+    """threadpoolctl's description of NumPy's BLAS in this process: dicts with
+    ``internal_api``, ``version``, ``architecture``, ``num_threads`` and ``filepath``.
+
+    SciPy ships an OpenBLAS of its own, which threadpoolctl lists too once SciPy is
+    imported. A library inside NumPy's installation (a wheel's ``numpy.libs``) is NumPy's,
+    and then only it is returned; where none is (NumPy linked to a system BLAS), every
+    BLAS loaded is.
+    """
+    import numpy
     from threadpoolctl import threadpool_info
 
-    return [info for info in threadpool_info() if info.get("user_api") == "blas"]
+    loaded = [info for info in threadpool_info() if info.get("user_api") == "blas"]
+    site = os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__)))
+    numpy_prefix = os.path.join(site, "numpy")
+    own = [info for info in loaded
+           if os.path.realpath(info.get("filepath", "")).startswith(numpy_prefix)]
+    return own or loaded
 
 
 def blas_description(infos=None) -> str:

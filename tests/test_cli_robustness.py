@@ -63,11 +63,18 @@ def test_sweep_names_a_wrong_recipe_first(tmp_path, capsys):
     assert "its parent" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
 
+def default_sigint():
+    """In the child: SIGINT's default action. A shell's background job (``pytest ... &``)
+    starts with SIGINT ignored, which its children inherit, and then Python installs no
+    KeyboardInterrupt handler at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_train(*arguments, **popen):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "fastnn", "train", *arguments],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            **popen)
+                            preexec_fn=default_sigint, **popen)
 
 
 @pytest.mark.realdata

@@ -44,8 +44,7 @@ def blas_info() -> list:
     from threadpoolctl import threadpool_info
 
     loaded = [info for info in threadpool_info() if info.get("user_api") == "blas"]
-    site = os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__)))
-    numpy_prefix = os.path.join(site, "numpy")
+    numpy_prefix = os.path.dirname(os.path.realpath(numpy.__file__))  # also numpy.libs
     own = [info for info in loaded
            if os.path.realpath(info.get("filepath", "")).startswith(numpy_prefix)]
     return own or loaded
